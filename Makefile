@@ -1,0 +1,42 @@
+# Sổ trực chốt — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test serve translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# Compiled catalogues are build output, not source: made from the .po files each time.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d checkpoint/translations
+
+# Pull new strings from the code into the catalogues (then translate them in vi/…/messages.po).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o checkpoint/translations/messages.pot .
+	$(BIN)/pybabel update -i checkpoint/translations/messages.pot -d checkpoint/translations --no-fuzzy-matching -w 100
+
+run: $(VENV)/.installed translations
+	@mkdir -p instance
+	$(FLASK) init-db
+	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo && touch instance/.demo-loaded; \
+	  else $(FLASK) demo --logins; fi
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev-installed translations
+	@bash tests/prepare.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/.demo-loaded

@@ -1,0 +1,97 @@
+"""The application factory: configuration, extensions, blueprints, errors and CLI."""
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import INSTANCE, ROOT, TestConfig, config_for_environment, development_secret_key
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a config class or a dict of overrides (tests pass one)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(INSTANCE))
+    app.config.from_object(config_for_environment())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _check_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    _init_login(app)
+
+    from . import admin, auth, cli, errors, volunteer, ward, web
+    for module in (web, auth, volunteer, ward, admin):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["APP_ENV"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (APP_ENV=production).")
+    app.config["SECRET_KEY"] = development_secret_key()
+
+
+def select_locale() -> str:
+    """The user's own setting, then the choice made on the login page, then the browser."""
+    languages = ("vi", "en")
+    if not has_request_context():
+        return "vi"
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages, default="vi")
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        # The token is "<id>:<session_version>"; a bumped version (password change,
+        # deactivation) no longer matches, which ends that session and its remember-me cookie.
+        user_id, _, version = token.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL for concurrent readers, a busy timeout instead of 'database is locked', real foreign keys."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+__all__ = ["create_app", "TestConfig"]

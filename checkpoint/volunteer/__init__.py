@@ -1,0 +1,6 @@
+"""The volunteer's phone screens."""
+from flask import Blueprint
+
+bp = Blueprint("volunteer", __name__)
+
+from . import routes  # noqa: E402,F401

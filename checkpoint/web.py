@@ -1,0 +1,91 @@
+"""Cross-cutting pages and response headers: home, health, language, security headers."""
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from . import localtime
+from .extensions import db
+from .forms import LANGUAGE_CHOICES, LanguageForm
+from .policy import public
+from .rules import RuleViolation
+from .rules.accounts import set_locale
+
+bp = Blueprint("web", __name__)
+
+# Strict: only our own files. No inline script, no eval, no inline style.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.get("/")
+@public
+def home():
+    """Send each person to the screen their role starts on."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == "volunteer":
+        return redirect(url_for("volunteer.my_shift"))
+    if current_user.role == "admin":
+        return redirect(url_for("admin.wards"))
+    return redirect(url_for("ward.overview", code=current_user.ward.code))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="unavailable", reason="database"), 503
+    return jsonify(status="ok")
+
+
+@bp.post("/language")
+@public
+def language():
+    """Switch the language: saved on the account when logged in, in the session otherwise."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        try:
+            if current_user.is_authenticated:
+                set_locale(current_user, form.locale.data)
+                db.session.commit()
+            session["locale"] = form.locale.data
+        except RuleViolation:
+            db.session.rollback()
+    return redirect(safe_next(request.form.get("next")) or url_for("web.home"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def init_app(app) -> None:
+    localtime.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")  # the form macros build attribute dicts
+
+    @app.context_processor
+    def frame_context():
+        return {"languages": LANGUAGE_CHOICES, "get_locale": get_locale}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if current_app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if current_user and getattr(current_user, "is_authenticated", False):
+            # Pages with someone's data are not kept by shared caches or the back button of the next person.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
