@@ -1,14 +1,11 @@
 """The application factory: configuration, extensions, blueprints, errors and CLI."""
 from __future__ import annotations
 
-import sqlite3
-
-from flask import Flask, has_request_context, request, session
+from flask import Flask, flash, has_request_context, jsonify, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from .config import INSTANCE, ROOT, TestConfig, config_for_environment, development_secret_key
+from . import sqlite  # noqa: F401  (registers the SQLite connection hooks)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -30,8 +27,8 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     _init_login(app)
 
-    from . import admin, auth, cli, errors, volunteer, ward, web
-    for module in (web, auth, volunteer, ward, admin):
+    from . import admin, api, auth, cli, errors, volunteer, ward, web
+    for module in (web, auth, volunteer, ward, admin, api):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     web.init_app(app)
@@ -70,6 +67,15 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # The phone's outbox must learn that its session is gone (and keep its items), not
+        # receive a login page in place of JSON.
+        if request.path.startswith("/api/"):
+            return jsonify(error="login_required", reason=str(_l("Please log in to continue."))), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
+
     @login_manager.user_loader
     def load_user(token: str):
         # The token is "<id>:<session_version>"; a bumped version (password change,
@@ -81,17 +87,6 @@ def _init_login(app: Flask) -> None:
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL for concurrent readers, a busy timeout instead of 'database is locked', real foreign keys."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 __all__ = ["create_app", "TestConfig"]

@@ -55,8 +55,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; phones stay open for hours
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
-    MAX_FIELD_LENGTH = 2000
+    # A photo may be up to 10 MB before the phone shrinks it; the sync batch is JSON far below this.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
 
 
 class ProductionConfig(Config):

@@ -9,6 +9,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from .extensions import db, login_manager
 
+# Stable codes for JSON answers under /api/: the phone reacts to these, not to the translated text.
+CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 415: "unsupported_media_type", 429: "rate_limited", 500: "server_error",
+         503: "unavailable"}
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
     403: (_l("Not allowed"), _l("Your account may not open this page.")),
@@ -25,17 +30,17 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, error: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
-        return jsonify(error=str(title), reason=detail or str(message)), code
+        return jsonify(error=error or CODES.get(code, "error"), reason=detail or str(message)), code
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, str(_l("The form has expired. Reload the page and try again.")))
+        return render_error(400, str(_l("The form has expired. Reload the page and try again.")), error="csrf_failed")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

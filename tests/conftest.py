@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -123,6 +124,10 @@ class CSRFClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        if has_app_context():
+            # End the test's own transaction first, as another process would have: an open read
+            # snapshot on SQLite cannot later be upgraded to a write once the request has written.
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self) -> str:

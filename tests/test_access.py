@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from checkpoint import create_app
+from checkpoint.rules.attendance import qr_token
 
 PERSONAS = ("anonymous", "volunteer", "coordinator", "police", "admin",
             "volunteer_b", "coordinator_b", "police_b")
@@ -18,7 +19,13 @@ def only(*allowed: str) -> dict[str, str]:
     return {p: "ok" if p in allowed else ("login" if p == "anonymous" else "deny") for p in PERSONAS}
 
 
-# endpoint -> (method, url, form data, expected outcome per persona). Ward A's things are the targets.
+DUTY = ("volunteer", "coordinator")
+READ = ("volunteer", "coordinator", "police", "admin")
+ALL_DUTY = ("volunteer", "coordinator", "volunteer_b", "coordinator_b")
+
+# endpoint -> (method, url template, data, expected outcome per persona). Ward A's things are the
+# targets; {checkpoint}, {observation}, {handover}, {photo}, {qr}, {urgent} come from the world.
+# "JSON" posts a JSON body with the CSRF header, as the phone's outbox does.
 ROUTES = {
     "web.home": ("GET", "/", None, EVERYONE_OK),
     "web.healthz": ("GET", "/healthz", None, EVERYONE_OK),
@@ -26,9 +33,23 @@ ROUTES = {
     "auth.login": ("GET", "/login", None, EVERYONE_OK),
     "auth.logout": ("POST", "/logout", {}, EVERYONE_OK),
     "auth.password": ("GET", "/account/password", None, only(*PERSONAS[1:])),
-    "volunteer.my_shift": ("GET", "/me", None, only("volunteer", "volunteer_b")),
+    "volunteer.my_shift": ("GET", "/me", None, only(*ALL_DUTY)),
+    "volunteer.check_in_view": ("POST", "/checkpoints/{checkpoint}/check-in", {}, only(*DUTY)),
+    "volunteer.qr_check_in": ("GET", "/qr/{qr}", None, only(*DUTY)),
+    "volunteer.check_out_view": ("GET", "/checkpoints/{checkpoint}/check-out", None, only(*DUTY)),
+    "volunteer.observe": ("GET", "/checkpoints/{checkpoint}/observe", None, only(*DUTY)),
+    "volunteer.urgent": ("GET", "/urgent", None, only(*ALL_DUTY)),
+    "volunteer.urgent_sent": ("GET", "/urgent/{urgent}", None, only("volunteer")),
+    "volunteer.handover": ("POST", "/checkpoints/{checkpoint}/handover", {}, only(*DUTY)),
+    "volunteer.handover_accept": ("GET", "/handovers/{handover}", None, only(*DUTY)),
+    "volunteer.log": ("GET", "/checkpoints/{checkpoint}/log", None, only(*READ)),
+    "volunteer.observation": ("GET", "/observations/{observation}", None, only(*READ)),
+    "volunteer.photo": ("GET", "/photos/{photo}.jpg", None, only(*READ)),
     "ward.overview": ("GET", "/wards/A", None, only("coordinator", "police", "admin")),
+    "ward.qr_poster": ("GET", "/wards/A/checkpoints/{checkpoint}/poster", None, only("coordinator", "admin")),
     "admin.wards": ("GET", "/admin/wards", None, only("admin")),
+    "api.sync": ("JSON", "/api/v1/sync", {"items": []}, only(*ALL_DUTY)),
+    "api.photo": ("POST", "/api/v1/photos", {}, only(*ALL_DUTY)),
 }
 
 
@@ -42,23 +63,30 @@ def test_every_route_has_an_access_rule_and_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def world(make):
+def world(app, make, tmp_path):
     ward_a, ward_b = make.ward("A"), make.ward("B")
     post_a, post_b = make.checkpoint(ward_a), make.checkpoint(ward_b)
-    return {
+    people = {
         "volunteer": make.volunteer(post_a), "coordinator": make.user("coordinator", ward=ward_a),
         "police": make.user("police", ward=ward_a), "admin": make.user("admin"),
         "volunteer_b": make.volunteer(post_b), "coordinator_b": make.user("coordinator", ward=ward_b),
         "police_b": make.user("police", ward=ward_b),
     }
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    writer = make.volunteer(post_a)
+    things = make.duty_records(post_a, writer)
+    urgent = make.observation(post_a, people["volunteer"], severity="urgent")
+    return {**people, "ids": {"checkpoint": post_a.id, "observation": things["observation"].id,
+                              "handover": things["handover"].id, "photo": things["photo"].uuid,
+                              "qr": qr_token(post_a), "urgent": urgent.id}}
 
 
 def outcome(response) -> str:
     if response.status_code in (403, 404):
         return "deny"
-    if response.status_code == 302 and "/login?next=" in response.location:
+    if response.status_code == 302 and "/login?next=" in response.location or response.status_code == 401:
         return "login"
-    if response.status_code < 400:
+    if response.status_code < 400 or response.status_code == 422:  # 422: the API read and refused the input
         return "ok"
     return f"status {response.status_code}"
 
@@ -66,11 +94,17 @@ def outcome(response) -> str:
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_route_against_every_persona(app, world, endpoint):
     method, url, data, expected = ROUTES[endpoint]
+    url = url.format(**world["ids"])
     seen = {}
     for persona in PERSONAS:
         client = app.test_client()
         if persona != "anonymous":
             assert client.login(world[persona].phone).status_code == 302
-        response = client.get(url) if method == "GET" else client.post_form(url, data)
+        if method == "GET":
+            response = client.get(url)
+        elif method == "JSON":
+            response = client.post(url, json=data, headers={"X-CSRFToken": client.csrf_token()})
+        else:
+            response = client.post_form(url, data)
         seen[persona] = outcome(response)
     assert seen == expected

@@ -1,13 +1,12 @@
 """Forms for logging in and changing a password."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import NoControlCharacters
+from ..forms import Form, NoControlCharacters
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     phone = StringField(_l("Phone number"), validators=[
         DataRequired(_l("Enter your phone number.")), Length(max=32, message=_l("At most %(max)d characters.")),
         NoControlCharacters()])
@@ -16,7 +15,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this phone for 30 days"), default=True)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Enter your current password.")), Length(max=128, message=_l("At most %(max)d characters."))])
     new_password = PasswordField(_l("New password"), validators=[

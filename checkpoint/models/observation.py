@@ -64,7 +64,9 @@ class Observation(db.Model):
     category: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id"))
+    # The client's uuid of its photo. Photo and observation travel separately and may arrive in
+    # either order, so this is a reference by uuid rather than a foreign key.
+    photo_uuid: Mapped[UUID | None] = mapped_column(Uuid, index=True)
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
     # A correction is a new observation pointing at the one it corrects.
@@ -78,7 +80,8 @@ class Observation(db.Model):
 
     checkpoint: Mapped[Checkpoint] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-    photo: Mapped[Photo | None] = relationship()
+    photo: Mapped[Photo | None] = relationship(primaryjoin="foreign(Observation.photo_uuid) == Photo.uuid",
+                                               viewonly=True)
     corrects: Mapped[Observation | None] = relationship(remote_side=[id], back_populates="corrections")
     corrections: Mapped[list[Observation]] = relationship(back_populates="corrects", order_by="Observation.received_at")
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])

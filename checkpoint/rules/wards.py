@@ -10,27 +10,18 @@ from ..extensions import db
 from ..models import Checkpoint, User, Ward
 from . import RuleViolation
 from .activity import record
+from .moments import check_position
 from .text import clean_text
 
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 
 
 def clean_code(raw: str | None, field: str = "code") -> str:
     code = (raw or "").strip().upper()
-    if not _CODE.match(code):
+    if not CODE.match(code):
         raise RuleViolation(_l("A code is 1–16 letters, digits, - or _ (e.g. P4, C01)."), field=field,
                             code="bad_code")
     return code
-
-
-def check_position(lat: float | None, lng: float | None) -> tuple[float | None, float | None]:
-    if (lat is None) != (lng is None):
-        raise RuleViolation(_l("Give both latitude and longitude, or neither."), field="lat", code="half_position")
-    if lat is not None and not -90 <= lat <= 90:
-        raise RuleViolation(_l("Latitude must be between -90 and 90."), field="lat", code="bad_position")
-    if lng is not None and not -180 <= lng <= 180:
-        raise RuleViolation(_l("Longitude must be between -180 and 180."), field="lng", code="bad_position")
-    return lat, lng
 
 
 def add_ward(*, code: str, name: str, duty_phone: str | None = None, actor: User | None = None) -> Ward:

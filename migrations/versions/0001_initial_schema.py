@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:10:26.636137
+Create Date: 2026-11-28 02:20:39.152519
 
 """
 from alembic import op
@@ -100,6 +100,48 @@ def upgrade():
     with op.batch_alter_table('checkpoint_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkpoint_member_checkpoint_id'), ['checkpoint_id'], unique=False)
 
+    op.create_table('observation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.Uuid(), nullable=False),
+    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('photo_uuid', sa.Uuid(), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lng', sa.Float(), nullable=True),
+    sa.Column('corrects_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.CheckConstraint("category IN ('suspicious', 'theft', 'disturbance', 'traffic', 'fire', 'drugs', 'property', 'assistance', 'nuisance', 'other')", name=op.f('ck_observation_category_known')),
+    sa.CheckConstraint("severity IN ('info', 'attention', 'urgent')", name=op.f('ck_observation_severity_known')),
+    sa.CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name=op.f('ck_observation_resolved_has_time')),
+    sa.CheckConstraint("status = 'open' OR acknowledged_at IS NOT NULL", name=op.f('ck_observation_ack_before_status')),
+    sa.CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name=op.f('ck_observation_status_known')),
+    sa.CheckConstraint('lat IS NULL OR (lat >= -90 AND lat <= 90)', name=op.f('ck_observation_lat_range')),
+    sa.CheckConstraint('lng IS NULL OR (lng >= -180 AND lng <= 180)', name=op.f('ck_observation_lng_range')),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['user.id'], name=op.f('fk_observation_acknowledged_by_id_user')),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_observation_author_id_user')),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoint.id'], name=op.f('fk_observation_checkpoint_id_checkpoint')),
+    sa.ForeignKeyConstraint(['corrects_id'], ['observation.id'], name=op.f('fk_observation_corrects_id_observation')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_observation_resolved_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observation')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_observation_uuid'))
+    )
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_observation_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_observation_checkpoint_occurred', ['checkpoint_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_observation_checkpoint_status', ['checkpoint_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observation_corrects_id'), ['corrects_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observation_photo_uuid'), ['photo_uuid'], unique=False)
+
     op.create_table('photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', sa.Uuid(), nullable=False),
@@ -165,58 +207,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attendance_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index('ix_attendance_user_in', ['user_id', 'check_in_at'], unique=False)
 
-    op.create_table('observation',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('uuid', sa.Uuid(), nullable=False),
-    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('category', sa.String(length=16), nullable=False),
-    sa.Column('severity', sa.String(length=16), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('photo_id', sa.Integer(), nullable=True),
-    sa.Column('lat', sa.Float(), nullable=True),
-    sa.Column('lng', sa.Float(), nullable=True),
-    sa.Column('corrects_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
-    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
-    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('resolution_note', sa.Text(), nullable=True),
-    sa.CheckConstraint("category IN ('suspicious', 'theft', 'disturbance', 'traffic', 'fire', 'drugs', 'property', 'assistance', 'nuisance', 'other')", name=op.f('ck_observation_category_known')),
-    sa.CheckConstraint("severity IN ('info', 'attention', 'urgent')", name=op.f('ck_observation_severity_known')),
-    sa.CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name=op.f('ck_observation_resolved_has_time')),
-    sa.CheckConstraint("status = 'open' OR acknowledged_at IS NOT NULL", name=op.f('ck_observation_ack_before_status')),
-    sa.CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name=op.f('ck_observation_status_known')),
-    sa.CheckConstraint('lat IS NULL OR (lat >= -90 AND lat <= 90)', name=op.f('ck_observation_lat_range')),
-    sa.CheckConstraint('lng IS NULL OR (lng >= -180 AND lng <= 180)', name=op.f('ck_observation_lng_range')),
-    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['user.id'], name=op.f('fk_observation_acknowledged_by_id_user')),
-    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_observation_author_id_user')),
-    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoint.id'], name=op.f('fk_observation_checkpoint_id_checkpoint')),
-    sa.ForeignKeyConstraint(['corrects_id'], ['observation.id'], name=op.f('fk_observation_corrects_id_observation')),
-    sa.ForeignKeyConstraint(['photo_id'], ['photo.id'], name=op.f('fk_observation_photo_id_photo')),
-    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_observation_resolved_by_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_observation')),
-    sa.UniqueConstraint('uuid', name=op.f('uq_observation_uuid'))
-    )
-    with op.batch_alter_table('observation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_observation_author_id'), ['author_id'], unique=False)
-        batch_op.create_index('ix_observation_checkpoint_occurred', ['checkpoint_id', 'occurred_at'], unique=False)
-        batch_op.create_index('ix_observation_checkpoint_status', ['checkpoint_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_observation_corrects_id'), ['corrects_id'], unique=False)
-
-    op.create_table('shift_assignment',
-    sa.Column('shift_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['shift_id'], ['shift.id'], name=op.f('fk_shift_assignment_shift_id_shift'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_shift_assignment_user_id_user')),
-    sa.PrimaryKeyConstraint('shift_id', 'user_id', name=op.f('pk_shift_assignment'))
-    )
-    with op.batch_alter_table('shift_assignment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_shift_assignment_user_id'), ['user_id'], unique=False)
-
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('observation_id', sa.Integer(), nullable=False),
@@ -229,6 +219,16 @@ def upgrade():
     )
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_comment_observation_id'), ['observation_id'], unique=False)
+
+    op.create_table('shift_assignment',
+    sa.Column('shift_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['shift_id'], ['shift.id'], name=op.f('fk_shift_assignment_shift_id_shift'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_shift_assignment_user_id_user')),
+    sa.PrimaryKeyConstraint('shift_id', 'user_id', name=op.f('pk_shift_assignment'))
+    )
+    with op.batch_alter_table('shift_assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_assignment_user_id'), ['user_id'], unique=False)
 
     op.create_table('handover',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -274,21 +274,14 @@ def downgrade():
         batch_op.drop_index('ix_handover_checkpoint_occurred')
 
     op.drop_table('handover')
-    with op.batch_alter_table('comment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_comment_observation_id'))
-
-    op.drop_table('comment')
     with op.batch_alter_table('shift_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shift_assignment_user_id'))
 
     op.drop_table('shift_assignment')
-    with op.batch_alter_table('observation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_observation_corrects_id'))
-        batch_op.drop_index('ix_observation_checkpoint_status')
-        batch_op.drop_index('ix_observation_checkpoint_occurred')
-        batch_op.drop_index(batch_op.f('ix_observation_author_id'))
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_observation_id'))
 
-    op.drop_table('observation')
+    op.drop_table('comment')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_user_in')
         batch_op.drop_index(batch_op.f('ix_attendance_shift_id'))
@@ -303,6 +296,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_photo_uploader_id'))
 
     op.drop_table('photo')
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_observation_photo_uuid'))
+        batch_op.drop_index(batch_op.f('ix_observation_corrects_id'))
+        batch_op.drop_index('ix_observation_checkpoint_status')
+        batch_op.drop_index('ix_observation_checkpoint_occurred')
+        batch_op.drop_index(batch_op.f('ix_observation_author_id'))
+
+    op.drop_table('observation')
     with op.batch_alter_table('checkpoint_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkpoint_member_checkpoint_id'))
 
