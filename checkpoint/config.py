@@ -41,6 +41,8 @@ class Config:
     LOGIN_LIMIT_PER_PHONE = os.environ.get("LOGIN_LIMIT_PER_PHONE", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
+    # How often an open board asks for changes; each unchanged poll is one indexed query.
+    BOARD_POLL_SECONDS = int(os.environ.get("BOARD_POLL_SECONDS", "5"))
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("vi", "en")

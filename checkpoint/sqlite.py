@@ -22,6 +22,10 @@ def _on_connect(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 
+# GET views that write all the same: the CSV export records who exported what (PRODUCT §5).
+WRITING_GETS = {"board.history_csv"}
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection) -> None:
     """Requests that may write (POST and the like) take the write lock up front (BEGIN IMMEDIATE) and so wait their
@@ -29,5 +33,6 @@ def _on_begin(connection) -> None:
     instead fail at once with SQLITE_BUSY when another writer got there in between."""
     if connection.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = has_request_context() and (request.method not in ("GET", "HEAD", "OPTIONS")
+                                         or request.endpoint in WRITING_GETS)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

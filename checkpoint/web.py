@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from . import localtime
+from .board.maps import DEFAULT_TILE_URL, map_tile_origin
 from .extensions import db
 from .forms import LANGUAGE_CHOICES, LanguageForm
 from .policy import public
@@ -31,6 +32,8 @@ def home():
         return redirect(url_for("volunteer.my_shift"))
     if current_user.role == "admin":
         return redirect(url_for("admin.wards"))
+    if current_user.role == "police":
+        return redirect(url_for("board.board", code=current_user.ward.code))
     return redirect(url_for("ward.overview", code=current_user.ward.code))
 
 
@@ -77,9 +80,13 @@ def init_app(app) -> None:
     def frame_context():
         return {"languages": LANGUAGE_CHOICES, "get_locale": get_locale}
 
+    # The observation page's small map loads tiles from the configured tile server.
+    tiles = map_tile_origin(app.config.get("MAP_TILE_URL", DEFAULT_TILE_URL))
+    csp = CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {tiles}") if tiles else CSP
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"

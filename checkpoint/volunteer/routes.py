@@ -77,7 +77,7 @@ def my_shift():
             continue
         posts.append({
             "checkpoint": checkpoint,
-            "shift": current_or_next_shift(checkpoint, now),
+            "shift": current_or_next_shift(checkpoint, now, person=current_user),
             "here": present if present and present.checkpoint_id == checkpoint.id else None,
             "handover": waiting_handover(checkpoint, current_user),
         })

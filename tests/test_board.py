@@ -1,0 +1,111 @@
+"""The live board: the page, the change poll (204 when nothing changed), the regions it returns."""
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from checkpoint.extensions import db
+from checkpoint.models import utcnow
+from checkpoint.rules.attendance import check_in
+from checkpoint.rules.coverage import ward_change_seq
+
+
+@pytest.fixture
+def ward(make):
+    return make.ward("BC")
+
+
+@pytest.fixture
+def post(make, ward):
+    return make.checkpoint(ward, "C01", name="Chốt hẻm 12")
+
+
+@pytest.fixture
+def mai(make, post):
+    return make.volunteer(post, phone="0901234567", name="Trần Thị Mai")
+
+
+@pytest.fixture
+def police(app, make, ward):
+    client = app.test_client()
+    client.login(make.user("police", ward=ward, phone="0900000021").phone)
+    return client
+
+
+def test_police_land_on_their_board(police, post):
+    response = police.get("/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Bảng theo dõi" in page and "Chốt hẻm 12" in page and 'id="board-poll"' in page
+
+
+def test_an_urgent_observation_is_on_top(police, make, post, mai):
+    make.observation(post, mai, severity="urgent", text="Đánh nhau ở đầu hẻm")
+    page = police.get("/wards/BC/board").get_data(as_text=True)
+    urgent = page.index('id="board-urgent"')
+    assert urgent < page.index("Đánh nhau ở đầu hẻm") < page.index('id="board-tiles"')
+
+
+def test_nothing_changed_answers_204(police, ward, post):
+    seq = ward_change_seq(ward.id)
+    response = police.get(f"/wards/BC/board/changes?since={seq}")
+    assert response.status_code == 204 and response.data == b""
+
+
+def test_the_nothing_changed_poll_is_one_query_besides_loading_the_user(app, police, ward, post):
+    seq = ward_change_seq(ward.id)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert police.get(f"/wards/BC/board/changes?since={seq}").status_code == 204
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    activity = [s for s in statements if "activity" in s]
+    assert len(activity) == 1 and len(statements) <= 3, statements  # user, ward, change sequence
+
+
+def test_a_new_observation_returns_the_observation_regions_and_a_newer_poll(police, make, ward, post, mai):
+    seq = ward_change_seq(ward.id)
+    make.observation(post, mai, text="Xe máy không biển số")
+    response = police.get(f"/wards/BC/board/changes?since={seq}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Xe máy không biển số" in page
+    assert 'id="board-open"' in page and 'hx-swap-oob="true"' in page
+    assert f"since={ward_change_seq(ward.id)}" in page and 'id="board-handovers"' not in page
+
+
+def test_a_check_in_returns_only_the_tiles(police, make, ward, post, mai):
+    seq = ward_change_seq(ward.id)
+    now = utcnow()
+    check_in(mai, post, uuid=uuid.uuid4(), occurred_at=now, now=now)
+    db.session.commit()
+    page = police.get(f"/wards/BC/board/changes?since={seq}").get_data(as_text=True)
+    assert 'id="board-tiles"' in page and "Trần Thị Mai" in page and 'id="board-open"' not in page
+
+
+def test_a_planned_shift_nobody_came_to_is_shown_missing(police, make, post, mai):
+    make.shift(post, utcnow() - timedelta(minutes=40), volunteers=[mai])
+    page = police.get("/wards/BC/board/tiles").get_data(as_text=True)
+    assert "tile-missing" in page and "Trần Thị Mai" in page
+
+
+def test_wall_mode_has_no_navigation(police, post):
+    page = police.get("/wards/BC/board?wall=1").get_data(as_text=True)
+    assert 'class="board-page wall"' in page
+
+
+def test_the_board_of_another_ward_does_not_exist_for_this_police(app, make, police):
+    make.checkpoint(make.ward("XH"), "C01")
+    assert police.get("/wards/XH/board").status_code == 404
+    assert police.get("/wards/XH/board/changes?since=0").status_code == 404
+
+
+def test_volunteers_never_see_the_board(client, mai, post):
+    client.login(mai.phone)
+    assert client.get("/wards/BC/board").status_code == 403
