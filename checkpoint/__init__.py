@@ -27,8 +27,8 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     _init_login(app)
 
-    from . import admin, api, auth, board, cli, errors, volunteer, ward, web
-    for module in (web, auth, volunteer, ward, board, admin, api):
+    from . import admin, api, auth, board, cli, errors, pwa, volunteer, ward, web
+    for module in (web, auth, volunteer, ward, board, admin, api, pwa):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     web.init_app(app)

@@ -59,6 +59,9 @@ ROUTES = {
     "admin.wards": ("GET", "/admin/wards", None, only("admin")),
     "api.sync": ("JSON", "/api/v1/sync", {"items": []}, only(*ALL_DUTY)),
     "api.photo": ("POST", "/api/v1/photos", {}, only(*ALL_DUTY)),
+    "pwa.service_worker": ("GET", "/sw.js", None, EVERYONE_OK),
+    "pwa.manifest": ("GET", "/manifest.webmanifest", None, EVERYONE_OK),
+    "pwa.offline": ("GET", "/offline", None, EVERYONE_OK),
 }
 
 

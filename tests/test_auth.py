@@ -95,6 +95,13 @@ def test_logout_ends_the_session(client, volunteer):
     assert client.get("/me").status_code == 302
 
 
+def test_logout_also_ends_a_remembered_login(client, volunteer):
+    client.login("0901234567", remember=True)
+    response = client.logout()
+    assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
+    assert "/login" in client.get("/me").location
+
+
 def test_logout_without_the_csrf_token_is_refused(client, volunteer):
     client.login("0901234567")
     assert client.post("/logout").status_code == 400

@@ -78,9 +78,11 @@ def login():
 def logout():
     """End the session and forget the remember-me cookie."""
     form = EmptyForm()
+    # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete the
+    # remember-me cookie, and clearing afterwards would wipe that note and keep the cookie alive.
+    session.clear()
     if form.validate_on_submit() and current_user.is_authenticated:
         logout_user()
-    session.clear()
     flash(_("You have logged out."), "info")
     response = redirect(url_for("auth.login"))
     # Nothing this person saw stays in the browser's cache for the next person on the phone.

@@ -40,7 +40,9 @@ def urgent_unacknowledged(ward: Ward) -> list[Observation]:
 
 def open_observations(ward: Ward, limit: int = OPEN_LIMIT) -> list[Observation]:
     """Not yet resolved, newest first, without the urgent ones already shown above."""
-    query = (_ward_observations(ward).where(Observation.status != "resolved")
+    # IN, not "!= 'resolved'": it seeks ix_observation_checkpoint_status to the open rows only,
+    # so a year of resolved history is never read.
+    query = (_ward_observations(ward).where(Observation.status.in_(("open", "acknowledged")))
              .where((Observation.severity != "urgent") | (Observation.status != "open"))
              .order_by(Observation.occurred_at.desc()).limit(limit))
     return list(db.session.scalars(query))

@@ -63,9 +63,11 @@
 
   // The event's target is the element that was replaced; the new one is read from the page.
   document.body.addEventListener("htmx:oobAfterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "board-urgent") {
-      announce(document.getElementById("board-urgent"));
-    }
+    const id = event.detail.target && event.detail.target.id;
+    if (id === "board-urgent") announce(document.getElementById("board-urgent"));
+    // A poll that brought changes replaces the poller itself, whose own events then fire on a
+    // detached element that no listener here hears: the new poller arriving is the good news.
+    if (id === "board-poll") live(true);
   });
 
   // The poll tells whether the server is reachable: a failed poll shows "reconnecting", the

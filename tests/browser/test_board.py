@@ -1,6 +1,9 @@
 """The board updates by itself: an urgent alert from a phone appears without a reload."""
 import pytest
 
+from checkpoint.extensions import db
+from checkpoint.models import Checkpoint, User
+
 from tests.browser.conftest import PHONE, PageWatch, screenshot, seed
 from tests.browser.test_shift import login
 
@@ -53,3 +56,33 @@ def test_an_urgent_alert_appears_on_the_board_and_its_acknowledgement_in_the_log
     assert board_watch.problems == [] and board_watch.csp_violations() == []
     desk.close()
     phone_context.close()
+
+
+def test_the_board_says_reconnecting_when_offline_and_catches_up_after(server, browser):
+    server.app.config["BOARD_POLL_SECONDS"] = 1
+
+    def world(make):
+        ward = make.ward("BC")
+        post = make.checkpoint(ward, name="Chốt hẻm 12")
+        volunteer = make.volunteer(post, phone="0901234567", name="Trần Thị Mai")
+        make.user("police", ward=ward, phone="0900000021")
+        return post.id, volunteer.id
+
+    desk = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    board = desk.new_page()
+    post_id, volunteer_id = seed(server, world)
+    board.goto(server.url + "/login")
+    board.get_by_label("Số điện thoại").fill("0900000021")
+    board.get_by_label("Mật khẩu").fill("password123")
+    board.get_by_role("button", name="Đăng nhập").click()
+    board.wait_for_url("**/wards/BC/board")
+
+    desk.set_offline(True)
+    board.get_by_text("Đang kết nối lại…").wait_for(timeout=15_000)
+    screenshot(board, "board-reconnecting")
+    seed(server, lambda make: make.observation(db.session.get(Checkpoint, post_id), db.session.get(User, volunteer_id),
+                                               text="Ghi nhận trong lúc mất mạng"))
+    desk.set_offline(False)
+    board.get_by_text("Ghi nhận trong lúc mất mạng").wait_for(timeout=15_000)
+    assert board.get_by_text("Đang cập nhật").is_visible()
+    desk.close()

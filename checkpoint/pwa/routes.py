@@ -1,0 +1,105 @@
+"""The service worker, the web app manifest and the offline page; the user key pages carry."""
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime, timezone
+from hashlib import sha256
+
+from flask import current_app, make_response, render_template, request, url_for
+from flask_babel import force_locale
+from flask_login import current_user
+
+from ..forms import LANGUAGE_CHOICES
+from ..policy import public
+from . import bp
+from .shell import Shell, build_shell
+
+THEME_COLOUR = "#0b4f8a"  # --primary in static/css/app.css
+BACKGROUND_COLOUR = "#ffffff"
+LANGUAGES = tuple(code for code, _label in LANGUAGE_CHOICES)
+
+
+@bp.record_once
+def _compute_shell(state) -> None:
+    # Once per process, at start-up: a deploy that changes the shell restarts the app anyway.
+    app = state.app
+    app.extensions["pwa_shell"] = build_shell(app.static_folder, salt=app.config.get("PWA_VERSION_SALT", ""))
+
+
+def current_shell() -> Shell:
+    return current_app.extensions["pwa_shell"]
+
+
+def user_key(user) -> str:
+    """Names the person's offline page cache on the phone without giving away their id: an HMAC of
+    the id with the app's secret."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(secret, f"pwa-user-key:{user.id}".encode(), sha256).hexdigest()[:32]
+
+
+@bp.app_context_processor
+def pwa_context():
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # rendered_at: the time a page saved for offline reading was made, shown when it is.
+        return {"user_key": user_key(current_user), "rendered_at": datetime.now(timezone.utc)}
+    return {"user_key": None}
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """The service worker, served from the root so that it controls every page of the app."""
+    shell = current_shell()
+    offline_pages = {code: url_for("pwa.offline", lang=code) for code in LANGUAGES}
+    precache = [url_for("static", filename=name) for name in shell.static_files] + list(offline_pages.values())
+    # The same bytes for everyone (no language, no user): any change makes browsers install it anew.
+    body = render_template("pwa/sw.js", version=shell.version, precache=precache, offline_pages=offline_pages,
+                           default_language=LANGUAGES[0])
+    response = make_response(body)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest():
+    """The web app manifest: what the phone needs to install the app on its home screen."""
+    def icon(filename: str, size: int, purpose: str = "any") -> dict:
+        return {"src": url_for("static", filename=f"icons/{filename}"), "sizes": f"{size}x{size}",
+                "type": "image/png", "purpose": purpose}
+
+    data = {
+        "id": "/",
+        "name": "Sổ trực chốt",
+        "short_name": "Sổ trực",
+        "description": "Sổ trực của chốt nhân dân tự quản về an ninh trật tự.",
+        "lang": "vi",
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [icon("icon-192.png", 192), icon("icon-512.png", 512),
+                  icon("icon-maskable-512.png", 512, "maskable")],
+    }
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=1),
+                                          mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+@public
+def offline():
+    """What the phone shows for a page it cannot load without a connection. It holds nothing of
+    anyone: the worker keeps one copy per language (`?lang=`) for everybody on the phone."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        with force_locale(lang):
+            return render_template("pwa/offline.html")
+    return render_template("pwa/offline.html")

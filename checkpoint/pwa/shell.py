@@ -1,0 +1,54 @@
+"""The app shell the service worker keeps on the phone: which files, and one version for them all."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+
+from ..config import ROOT
+
+# Besides static/, what the precached offline page is made of, and the worker itself: a change to
+# any of them is a new shell.
+SHELL_SOURCES = ("templates/pwa/offline.html", "templates/pwa/sw.js",
+                 "checkpoint/translations/vi/LC_MESSAGES/messages.po",
+                 "checkpoint/translations/en/LC_MESSAGES/messages.po")
+NOT_SHELL = (".py", ".pyc")
+
+
+@dataclass(frozen=True)
+class Shell:
+    version: str
+    static_files: tuple[str, ...]  # relative to static/, "/"-separated
+
+
+def static_files(static_folder: Path) -> list[str]:
+    """Every file under static/ the phone keeps: CSS, scripts, icons, fonts (not the icon script)."""
+    root = Path(static_folder)
+    names = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if path.is_file() and path.suffix not in NOT_SHELL and not any(
+                part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            names.append(relative.as_posix())
+    return sorted(names)
+
+
+def shell_version(root: Path, files: Iterable[str], salt: str = "") -> str:
+    """A hash of the files' names and contents: the same files give the same version in every app
+    process, and any change to them gives a new one."""
+    digest = sha256(salt.encode())
+    for name in sorted(files):
+        content = (Path(root) / name).read_bytes()
+        digest.update(f"\0{name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()[:16]
+
+
+def build_shell(static_folder: str | Path, salt: str = "", root: Path = ROOT) -> Shell:
+    """Computed once when the app starts: hashing on every request would read every file."""
+    static = Path(static_folder)
+    names = static_files(static)
+    sources = [str((static / name).relative_to(root)) for name in names]
+    sources += [name for name in SHELL_SOURCES if (root / name).is_file()]
+    return Shell(version=shell_version(root, sources, salt), static_files=tuple(names))
