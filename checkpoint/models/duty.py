@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, String, Table,
-                        Text, Uuid)
+                        Text, Uuid, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,6 +35,11 @@ class Attendance(db.Model):
         CheckConstraint("check_out_lng IS NULL OR (check_out_lng >= -180 AND check_out_lng <= 180)", name="out_lng"),
         Index("ix_attendance_checkpoint_in", "checkpoint_id", "check_in_at"),
         Index("ix_attendance_user_in", "user_id", "check_in_at"),
+        # Who is on duty now, without reading the attendance history (the board, "one place at a time").
+        Index("ix_attendance_open_checkpoint", "checkpoint_id", sqlite_where=text("check_out_at IS NULL"),
+              postgresql_where=text("check_out_at IS NULL")),
+        Index("ix_attendance_open_user", "user_id", sqlite_where=text("check_out_at IS NULL"),
+              postgresql_where=text("check_out_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +88,9 @@ class Handover(db.Model):
     __table_args__ = (
         CheckConstraint("(accepted_at IS NULL) = (accepted_by_id IS NULL)", name="accept_pair"),
         Index("ix_handover_checkpoint_occurred", "checkpoint_id", "occurred_at"),
+        # The handovers still waiting: the board finds them without walking every handover ever written.
+        Index("ix_handover_waiting", "checkpoint_id", "occurred_at", sqlite_where=text("accepted_at IS NULL"),
+              postgresql_where=text("accepted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
