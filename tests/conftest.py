@@ -158,4 +158,21 @@ def make(app):
     return Factory()
 
 
+# A ward, its checkpoint and one volunteer of it. Test modules that need another setup define
+# fixtures of the same names, which take precedence.
+@pytest.fixture
+def ward(make):
+    return make.ward("BC")
+
+
+@pytest.fixture
+def post(make, ward):
+    return make.checkpoint(ward, "C01", name="Chốt hẻm 12")
+
+
+@pytest.fixture
+def mai(make, post):
+    return make.volunteer(post, phone="0901234567", name="Trần Thị Mai")
+
+
 SCREENS = Path(__file__).parent / "browser" / "screens"

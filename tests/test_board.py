@@ -12,21 +12,6 @@ from checkpoint.rules.coverage import ward_change_seq
 
 
 @pytest.fixture
-def ward(make):
-    return make.ward("BC")
-
-
-@pytest.fixture
-def post(make, ward):
-    return make.checkpoint(ward, "C01", name="Chốt hẻm 12")
-
-
-@pytest.fixture
-def mai(make, post):
-    return make.volunteer(post, phone="0901234567", name="Trần Thị Mai")
-
-
-@pytest.fixture
 def police(app, make, ward):
     client = app.test_client()
     client.login(make.user("police", ward=ward, phone="0900000021").phone)

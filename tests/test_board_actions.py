@@ -11,21 +11,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def ward(make):
-    return make.ward("BC")
-
-
-@pytest.fixture
-def post(make, ward):
-    return make.checkpoint(ward, "C01", name="Chốt hẻm 12")
-
-
-@pytest.fixture
-def mai(make, post):
-    return make.volunteer(post, phone="0901234567", name="Trần Thị Mai")
-
-
-@pytest.fixture
 def report(make, post, mai):
     return make.observation(post, mai, text="Hai thanh niên lạ mặt đứng lâu ở đầu hẻm", lat=10.77253, lng=106.69801)
 
