@@ -42,6 +42,8 @@ def can(user: User, action: str, thing=None) -> bool:
         if user.role == "coordinator":
             return user.ward_id == _ward_id(thing)
         return user.role == "volunteer" and user.belongs_to(thing)
+    if action == "person.manage":  # edit, reset the password of, deactivate a person: coordinators only volunteers
+        return user.role == "coordinator" and thing.role == "volunteer" and user.ward_id == thing.ward_id
     if action == "observation.police":  # acknowledge, resolve, comment
         return user.role == "police" and user.ward_id == _ward_id(getattr(thing, "checkpoint", thing))
     return False

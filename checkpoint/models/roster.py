@@ -1,10 +1,10 @@
 """The planned roster: shifts and who is assigned to them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +29,8 @@ class Shift(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_shift_checkpoint_starts", "checkpoint_id", "starts_at"),
+        # The roster refuses or skips an identical slot; this makes two coordinators clicking at once safe.
+        UniqueConstraint("checkpoint_id", "starts_at", "ends_at", name="uq_shift_slot"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,3 +45,24 @@ class Shift(db.Model):
 
     def covers(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
+
+
+class ShiftPattern(db.Model):
+    """A recurring slot of one checkpoint, in the ward's local time, e.g. 23:00 for 240 minutes.
+
+    Applying a pattern to a week turns it into dated `Shift` rows (rules/roster.py); the pattern
+    itself carries no history, so it may be deleted."""
+
+    __tablename__ = "shift_pattern"
+    __table_args__ = (
+        CheckConstraint("duration_minutes >= 15 AND duration_minutes <= 1440", name="pattern_duration_range"),
+        UniqueConstraint("checkpoint_id", "starts_at", "duration_minutes", name="uq_shift_pattern_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[time] = mapped_column(Time)  # local wall-clock time
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(60))
+
+    checkpoint: Mapped[Checkpoint] = relationship()

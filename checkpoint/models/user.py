@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     # Part of the session identifier: bumping it ends every session and remember-me cookie.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The secret part of the person's private iCalendar feed URL; replacing it revokes old links.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     ward: Mapped[Ward | None] = relationship()
     checkpoints: Mapped[list[Checkpoint]] = relationship(

@@ -33,6 +33,17 @@ def normalize_phone(raw: str | None) -> str:
     return digits
 
 
+def grouped_phone(phone: str | None) -> str:
+    """A stored number as people write it: 0901 234 567, landlines 028 3829 1234. Spreadsheets
+    also keep a grouped number as text, with its leading zero."""
+    phone = phone or ""
+    if len(phone) == 10:
+        return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+    if len(phone) == 11:
+        return f"{phone[:3]} {phone[3:7]} {phone[7:]}"
+    return phone
+
+
 def validate_password(password: str | None, field: str = "password") -> str:
     password = password or ""
     if len(password) < MIN_PASSWORD:

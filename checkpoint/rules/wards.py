@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -35,6 +36,21 @@ def add_ward(*, code: str, name: str, duty_phone: str | None = None, actor: User
     db.session.add(ward)
     db.session.flush()
     record("ward.created", actor=actor, ward_id=ward.id, subject=ward, detail={"code": code})
+    return ward
+
+
+def update_ward(ward: Ward, *, name: str, duty_phone: str | None, now: datetime, actor: User | None = None) -> Ward:
+    """Rename a ward and set its duty phone. The code never changes: QR posters, the command line,
+    CSV files and saved links all name the ward by it."""
+    from .checkpoints import set_duty_phone
+
+    name = clean_text(name, field="name", max_length=120)
+    set_duty_phone(ward, duty_phone, actor=actor, now=now)
+    if name != ward.name:
+        record("ward.renamed", actor=actor, ward_id=ward.id, subject=ward, detail={"from": ward.name, "to": name},
+               now=now)
+        ward.name = name
+        db.session.flush()
     return ward
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("ward", __name__, url_prefix="/wards")
 
-from . import routes  # noqa: E402,F401
+from . import checkpoints, people, routes  # noqa: E402,F401
