@@ -5,19 +5,18 @@ from typing import TypeVar
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..extensions import db
 from ..models import Checkpoint, User
 from ..policy import can
 from . import RuleViolation
+from .once import find_once
 
 T = TypeVar("T")
 
 
 def earlier_send(model: type[T], key: UUID, user: User, owner: str, column: str = "uuid") -> T | None:
     """The row an earlier send with this uuid made, if it was this user's; another's uuid is refused."""
-    row = db.session.scalar(select(model).where(getattr(model, column) == key))
+    row = find_once(model, getattr(model, column), key)
     if row is not None and getattr(row, owner) != user.id:
         raise RuleViolation(_l("This identifier is already used."), field="uuid", code="uuid_taken")
     return row

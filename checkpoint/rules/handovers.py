@@ -15,7 +15,7 @@ from . import RuleViolation
 from .activity import record
 from .moments import check_occurred_at
 from .observations import open_observations
-from .once import insert_once
+from .once import find_once, insert_once
 from .text import clean_text
 
 MAX_SUMMARY = 2000
@@ -87,7 +87,7 @@ def accept_handover(user: User, handover: Handover, *, uuid: UUID, occurred_at: 
         if handover.accepted_by_id != user.id:
             raise RuleViolation(_l("This identifier is already used."), field="uuid", code="uuid_taken")
         return handover, False
-    if db.session.scalar(select(Handover.id).where(Handover.accept_uuid == uuid)) is not None:
+    if find_once(Handover, Handover.accept_uuid, uuid) is not None:
         raise RuleViolation(_l("This identifier is already used."), field="uuid", code="uuid_taken")
     if handover.author_id == user.id:
         raise RuleViolation(_l("Someone else must accept your handover."), field="handover", code="own_handover")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from . import RuleViolation
+from .batch import current, known
 
 T = TypeVar("T")
 
@@ -24,15 +25,30 @@ def parse_uuid(value, field: str = "uuid") -> UUID:
         raise RuleViolation(_l("Not a valid identifier."), field=field, code="bad_uuid") from None
 
 
+def find_once(model: type[T], column, key: UUID) -> T | None:
+    """The row stored under this key, or None; a sync batch answers its own keys from one query."""
+    found, row = known(model, column.key, key)
+    if found:
+        return row
+    return db.session.scalar(select(model).where(column == key))
+
+
 def insert_once(model: type[T], column, key: UUID, build: Callable[[], T]) -> tuple[T, bool]:
     """Insert what `build` makes unless a row with this key exists; returns (row, created).
 
     The unique constraint decides, not a check beforehand: when two sends race, the loser's
-    insert fails inside its own savepoint and it finds the winner's row instead.
+    insert fails inside its own savepoint and it finds the winner's row instead. Inside a sync
+    batch's run (rules/batch.py) the row is only added: the run's savepoint and flush take the
+    place of this one's, and a failing run is redone item by item through the path below.
     """
-    existing = db.session.scalar(select(model).where(column == key))
+    existing = find_once(model, column, key)
     if existing is not None:
         return existing, False
+    batch = current()
+    if batch is not None and batch.holding:
+        row = build()
+        db.session.add(row)
+        return row, True
     try:
         with db.session.begin_nested():
             row = build()
