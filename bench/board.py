@@ -96,6 +96,10 @@ def weighted(rng: random.Random, table: dict[str, int], n: int) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Bulk-loaded activity rows are not sealed into the hash chain (rules/chain.py): the bench reads the
+# board and never runs verify-log; bench/activity_chain.py measures the chain's cost.
+UNSEALED = {"prev_hash": "0" * 64, "hash": "0" * 64}
+
 # The database: a SQLite file or a private PostgreSQL schema, migrated by Alembic.
 
 
@@ -290,7 +294,7 @@ def fill_observations(engine, city: City, lo: int, hi: int, label: str) -> None:
             observations.append(row)
             activities.append({"id": oid, "at": received, "actor_id": author, "action": "observation.created",
                                "ward_id": ward_id, "checkpoint_id": checkpoint_id, "subject_type": "observation",
-                               "subject_id": oid, "detail": {}})
+                               "subject_id": oid, "detail": {}, **UNSEALED})
             if photo is not None:
                 photos.append({"uuid": photo, "uploader_id": author, "width": 1280, "height": 960,
                                "size_bytes": rng.randint(80_000, 300_000), "received_at": received})
@@ -430,7 +434,7 @@ def fill_current_observations(conn, city: City) -> None:
         activities.append({"id": row["id"], "at": row["received_at"], "actor_id": row["author_id"],
                            "action": "observation.created", "ward_id": MEASURED_WARD,
                            "checkpoint_id": row["checkpoint_id"], "subject_type": "observation",
-                           "subject_id": row["id"], "detail": {}})
+                           "subject_id": row["id"], "detail": {}, **UNSEALED})
     bulk_insert(conn, Observation.__table__, observations)
     bulk_insert(conn, Activity.__table__, activities)
     bulk_insert(conn, Comment.__table__, comments)
@@ -517,7 +521,7 @@ class Changer:
             ).returning(Observation.id)).scalar_one()
             db.session.execute(insert(Activity).values(
                 at=now, actor_id=author, action="observation.created", ward_id=MEASURED_WARD, checkpoint_id=c,
-                subject_type="observation", subject_id=oid, detail={}))
+                subject_type="observation", subject_id=oid, detail={}, **UNSEALED))
             db.session.commit()
             db.session.remove()
             self.previous = oid

@@ -168,5 +168,7 @@ def user_list(ward_code, role):
 
 
 def init_app(app) -> None:
-    for command in (init_db, demo, ward_cli, checkpoint_cli, user_cli):
+    from .records import COMMANDS as RECORDS  # backup, restore, purge, verify-log
+
+    for command in (init_db, demo, ward_cli, checkpoint_cli, user_cli, *RECORDS):
         app.cli.add_command(command)

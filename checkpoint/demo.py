@@ -13,9 +13,10 @@ from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .localtime import zone
-from .models import Activity, Attendance, Checkpoint, Comment, Handover, Observation, Shift, User, Ward
+from .models import Activity, Attendance, Checkpoint, Comment, Handover, Observation, Shift, ShiftPattern, User, Ward
 from .rules.accounts import create_user
 from .rules.activity import record
+from .rules.chain import rechain
 from .rules.wards import add_checkpoint, add_ward
 
 DEMO_PASSWORD = "demo1234"
@@ -23,6 +24,8 @@ SEED = 2026
 
 # Shifts every evening, planned in local time: 18:00–22:00 and 22:00–02:00 (next day).
 SHIFT_TIMES = ((time(18, 0), timedelta(hours=4)), (time(22, 0), timedelta(hours=4)))
+# The same slots as each checkpoint's shift patterns, so "apply the patterns" plans next week.
+PATTERN_LABELS = ("Ca tối", "Ca khuya")
 HISTORY_DAYS = 3
 
 
@@ -380,8 +383,13 @@ class _Builder:
             row.at = setup_at + timedelta(minutes=2 * step)
             if row.subject_type == "user":
                 db.session.get(User, row.subject_id).created_at = row.at
+        rechain(first_activity)  # the new times are part of each row's hash
 
     def roster(self) -> None:
+        for checkpoint in self.checkpoints:
+            for (start_time, length), label in zip(SHIFT_TIMES, PATTERN_LABELS):
+                db.session.add(ShiftPattern(checkpoint=checkpoint, starts_at=start_time, label=label,
+                                            duration_minutes=int(length.total_seconds() // 60)))
         busy: dict[int, list[tuple[datetime, datetime]]] = {}
         load: dict[int, int] = {}
         weeks: dict[tuple[int, date], int] = {}

@@ -5,11 +5,16 @@ from typing import Any
 
 from ..extensions import db
 from ..models import Activity, utcnow
+from .batch import current
+from .chain import seal
 
 
 def record(action: str, *, actor=None, ward_id: int | None = None, checkpoint_id: int | None = None,
            subject: Any = None, detail: dict | None = None, now=None) -> Activity:
-    """Append one activity row in the current transaction; the caller commits."""
+    """Append one activity row in the current transaction; the caller commits.
+
+    The row is sealed into the hash chain (rules/chain.py), which holds a lock until the commit:
+    call this after the change it records, as the last write of the transaction where possible."""
     entry = Activity(
         at=now or utcnow(),
         actor_id=getattr(actor, "id", None),
@@ -20,6 +25,12 @@ def record(action: str, *, actor=None, ward_id: int | None = None, checkpoint_id
         subject_id=getattr(subject, "id", None),
         detail=detail or {},
     )
+    if (batch := current()) is not None:
+        # A sync batch seals its rows together at its end (rules/batch.py): the lock is taken once,
+        # late, and the row of an item that is rolled back never reaches the chain.
+        batch.activity.append((entry, subject))
+        return entry
+    seal(entry)
     db.session.add(entry)
     db.session.flush()
     return entry
