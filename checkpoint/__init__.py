@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, flash, has_request_context, jsonify, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import INSTANCE, ROOT, TestConfig, config_for_environment, development_secret_key
+from .config import INSTANCE, ROOT, TestConfig, config_for_environment, development_secret_key, engine_options
 from . import sqlite  # noqa: F401  (registers the SQLite connection hooks)
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config=None) -> Flask:
@@ -19,7 +20,18 @@ def create_app(config=None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _check_secret_key(app)
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx: the client's address (login throttle per address) and https come from
+        # the proxy's X-Forwarded-For / -Proto, trusted for exactly that many proxies.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        app.config["DATABASE_CONNECT_TIMEOUT"])
+
+    # First registered, so its after_request runs last and compresses the finished response.
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -27,8 +39,8 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     _init_login(app)
 
-    from . import admin, api, auth, board, cli, errors, pwa, volunteer, ward, web
-    for module in (web, auth, volunteer, ward, board, admin, api, pwa):
+    from . import admin, api, audit, auth, board, calendar, cli, errors, pwa, reports, roster, volunteer, ward, web
+    for module in (web, auth, volunteer, ward, roster, calendar, reports, board, admin, audit, api, pwa):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     web.init_app(app)

@@ -60,6 +60,26 @@ class Config:
     # A photo may be up to 10 MB before the phone shrinks it; the sync batch is JSON far below this.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+    # HCMC pays night duty (22:00-06:00 local) for at most this many nights a month per person.
+    NIGHT_DUTY_CAP = int(os.environ.get("NIGHT_DUTY_CAP", "10"))
+    # Attendance classification: arriving more than this many minutes after the shift start is late;
+    # leaving more than this many minutes before its end is leaving early.
+    LATE_AFTER_MINUTES = int(os.environ.get("LATE_AFTER_MINUTES", "10"))
+    EARLY_LEAVE_MINUTES = int(os.environ.get("EARLY_LEAVE_MINUTES", "10"))
+    # Seconds to wait for PostgreSQL to accept a connection: a database host that has vanished
+    # then costs a quick 503, not a request hanging until gunicorn kills the worker.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 = none.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    if os.environ.get("MAP_TILE_URL"):  # otherwise the board's default (OpenStreetMap) applies
+        MAP_TILE_URL = os.environ["MAP_TILE_URL"]
+    # Compression (flask-compress) of HTML, JSON, CSS, JS, SVG and the manifest, static files
+    # included; see docs/decisions.md for why HTML is compressed despite BREACH.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are sent as streams
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500  # below this the headers outweigh the saving
 
 
 class ProductionConfig(Config):
@@ -71,6 +91,14 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     RATELIMIT_STORAGE_URI = "memory://"
+
+
+def engine_options(uri: str, options: dict, connect_timeout: int) -> dict:
+    """The engine options, with a connection timeout for PostgreSQL unless the URL sets one."""
+    if not uri.startswith("postgresql") or "connect_timeout=" in uri:
+        return options
+    connect_args = {"connect_timeout": connect_timeout, **options.get("connect_args", {})}
+    return {**options, "connect_args": connect_args}
 
 
 def config_for_environment():

@@ -1,7 +1,7 @@
 """Friendly error pages in the user's language; JSON reasons under /api/."""
 from __future__ import annotations
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -54,7 +54,10 @@ def init_app(app) -> None:
         # Render as nobody: loading the logged-in user would ask the database again.
         g._login_user = login_manager.anonymous_user()
         app.logger.error("database unavailable: %s", error)
-        return render_error(ServiceUnavailable.code)
+        response = make_response(render_error(ServiceUnavailable.code))
+        # The phone's outbox and monitors wait this long before asking again.
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -23,7 +23,12 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 # GET views that write all the same: the CSV export records who exported what (PRODUCT §5).
-WRITING_GETS = {"board.history_csv"}
+WRITING_GETS = {"board.history_csv", "reports.attendance_csv", "roster.pdf_week", "roster.csv_week"}
+
+
+# Execution option for work outside a request that reads and then writes (the purge command):
+# `db.session.connection(execution_options={WRITE_LOCK: True})` before its first statement.
+WRITE_LOCK = "sqlite_write_lock"
 
 
 @event.listens_for(Engine, "begin")
@@ -35,4 +40,5 @@ def _on_begin(connection) -> None:
         return
     writing = has_request_context() and (request.method not in ("GET", "HEAD", "OPTIONS")
                                          or request.endpoint in WRITING_GETS)
+    writing = writing or connection.get_execution_options().get(WRITE_LOCK, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -1,14 +1,16 @@
 """Cross-cutting pages and response headers: home, health, language, security headers."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_babel import get_locale
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from . import localtime
 from .board.maps import DEFAULT_TILE_URL, map_tile_origin
-from .extensions import db
+from .extensions import db, login_manager
 from .forms import LANGUAGE_CHOICES, LanguageForm
 from .policy import public
 from .rules import RuleViolation
@@ -45,7 +47,10 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy"
         db.session.rollback()
-        return jsonify(status="unavailable", reason="database"), 503
+        # Answer as nobody: loading a logged-in visitor for the response headers would ask the
+        # database again, and that failure would turn this clear 503 into a 500.
+        g._login_user = login_manager.anonymous_user()
+        return jsonify(status="unavailable", reason="database"), 503, {"Retry-After": "10"}
     return jsonify(status="ok")
 
 
@@ -66,10 +71,22 @@ def language():
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only local paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only local paths: never an open redirect.
+
+    Browsers drop tabs and newlines inside a URL ("/\t/evil.example" becomes "//evil.example")
+    and read a backslash as a slash, so control characters, whitespace and backslashes are
+    refused outright; what is left must be a path with no scheme and no host.
+    """
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(char.isspace() or not char.isprintable() for char in target):
+        return None
+    if not target.isascii():  # a Location header is Latin-1; our own URLs are ASCII
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def init_app(app) -> None:
@@ -86,8 +103,13 @@ def init_app(app) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers["X-Content-Type-Options"] = "nosniff"
+        if request.endpoint == "static" and response.mimetype != "image/svg+xml":
+            # CSP, framing and referrer rules govern documents; a stylesheet, script or PNG ignores
+            # them, and a phone's first visit would pay ~450 bytes a file for nothing. (An SVG opened
+            # on its own is a document that could run script, so it keeps them.)
+            return response
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         if current_app.config.get("SESSION_COOKIE_SECURE"):

@@ -21,7 +21,7 @@ def manifest(client) -> dict:
 
 def static_file(url: str) -> Path:
     assert url.startswith("/static/")
-    return ROOT / "static" / url.removeprefix("/static/")
+    return ROOT / "static" / url.removeprefix("/static/").split("?")[0]
 
 
 def test_the_manifest_is_served_as_a_web_app_manifest(client):
@@ -75,10 +75,43 @@ def test_the_service_worker_carries_the_shell_version_and_what_to_precache(app, 
     worker = client.get("/sw.js").get_data(as_text=True)
     assert f'const VERSION = "{current_shell().version}";' in worker
     precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", worker).group(1))
+    kept = {url.split("?v=")[0] for url in precache}
     for url in ("/static/css/app.css", "/static/js/app.js", "/static/js/vendor/htmx-2.0.11.min.js",
                 "/static/icons/icon-192.png", "/offline?lang=vi", "/offline?lang=en"):
-        assert url in precache
-    assert not any(url.endswith(".py") for url in precache)
+        assert url in kept
+    assert not any(".py" in url for url in precache)
+    assert "/static/css/board.css" not in kept  # desk screens are never used offline
+
+
+STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+def test_the_worker_keeps_every_file_the_volunteer_screens_use(client, make):
+    post = make.checkpoint(make.ward())
+    make.volunteer(post, phone="0901234567")
+    client.login("0901234567")
+    worker = client.get("/sw.js").get_data(as_text=True)
+    precache = set(json.loads(re.search(r"const PRECACHE = (\[.*?\]);", worker).group(1)))
+    used = set()
+    for path in ("/me", f"/checkpoints/{post.id}/observe", f"/checkpoints/{post.id}/log", "/urgent",
+                 f"/checkpoints/{post.id}/check-out"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        used |= set(STATIC_URL.findall(page.get_data(as_text=True)))
+    assert used and used <= precache
+
+
+def test_static_urls_carry_a_fingerprint_and_are_cached_for_a_year(client):
+    page = client.get("/login").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert {"public", "immutable", "max-age=31536000"} <= {p.strip() for p in response.headers["Cache-Control"].split(",")}
+
+
+def test_a_static_file_asked_for_without_or_with_an_old_fingerprint_is_not_cached_for_long(client):
+    for url in ("/static/css/app.css", "/static/css/app.css?v=0000000000"):
+        assert "immutable" not in client.get(url).headers.get("Cache-Control", "")
 
 
 def test_the_service_worker_is_the_same_for_everyone(client, make):

@@ -78,10 +78,17 @@ def login():
 def logout():
     """End the session and forget the remember-me cookie."""
     form = EmptyForm()
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     # Clear first: logout_user() leaves a note in the session that makes Flask-Login delete the
     # remember-me cookie, and clearing afterwards would wipe that note and keep the cookie alive.
     session.clear()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    if form.validate_on_submit() and user is not None:
+        # Sessions are signed cookies, not server records: a copy of this cookie (or of the
+        # remember-me cookie) would stay valid after logout unless the account's session version
+        # moves on. That ends the person's other sessions too (docs/decisions.md).
+        user.end_sessions()
+        record("user.logout", actor=user, ward_id=user.ward_id, subject=user)
+        db.session.commit()
         logout_user()
     flash(_("You have logged out."), "info")
     response = redirect(url_for("auth.login"))

@@ -25,6 +25,29 @@ def _compute_shell(state) -> None:
     # Once per process, at start-up: a deploy that changes the shell restarts the app anyway.
     app = state.app
     app.extensions["pwa_shell"] = build_shell(app.static_folder, salt=app.config.get("PWA_VERSION_SALT", ""))
+    app.url_defaults(_fingerprint_static_urls)
+    app.after_request(_cache_fingerprinted_static_files)
+
+
+def _fingerprint_static_urls(endpoint: str, values: dict) -> None:
+    """Every url_for('static', …) carries the file's content hash: a new file is a new URL."""
+    if endpoint == "static" and "v" not in values:
+        fingerprint = current_app.extensions["pwa_shell"].fingerprints.get(values.get("filename"))
+        if fingerprint:
+            values["v"] = fingerprint
+
+
+def _cache_fingerprinted_static_files(response):
+    """A static file asked for by its current fingerprint never changes: browsers keep it a year,
+    and the service worker's precache finds it in the HTTP cache instead of downloading it again."""
+    if request.endpoint == "static" and response.status_code == 200:
+        filename = (request.view_args or {}).get("filename")
+        if request.args.get("v") and request.args.get("v") == current_shell().fingerprints.get(filename):
+            response.cache_control.public = True
+            response.cache_control.max_age = 31536000
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+    return response
 
 
 def current_shell() -> Shell:
@@ -53,15 +76,21 @@ def service_worker():
     """The service worker, served from the root so that it controls every page of the app."""
     shell = current_shell()
     offline_pages = {code: url_for("pwa.offline", lang=code) for code in LANGUAGES}
-    precache = [url_for("static", filename=name) for name in shell.static_files] + list(offline_pages.values())
+    precache = [url_for("static", filename=name) for name in shell.phone_files] + list(offline_pages.values())
     # The same bytes for everyone (no language, no user): any change makes browsers install it anew.
+    # The outbox's store and sender (static/js/outbox.js) run in the worker too, for Background Sync.
+    outbox = {"script": url_for("static", filename="js/outbox.js"),
+              "urls": {"sync": url_for("api.sync"), "photos": url_for("api.photo"),
+                       "session": url_for("api.session_info")}}
     body = render_template("pwa/sw.js", version=shell.version, precache=precache, offline_pages=offline_pages,
-                           default_language=LANGUAGES[0])
+                           default_language=LANGUAGES[0], outbox=outbox)
     response = make_response(body)
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    # Browsers ask for the worker again on every navigation: unchanged, it costs a 304 and no body.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/manifest.webmanifest")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
@@ -14,12 +14,27 @@ SHELL_SOURCES = ("templates/pwa/offline.html", "templates/pwa/sw.js",
                  "checkpoint/translations/vi/LC_MESSAGES/messages.po",
                  "checkpoint/translations/en/LC_MESSAGES/messages.po")
 NOT_SHELL = (".py", ".pyc")
+# Desk screens (board, roster, reports, admin) are never used offline, and the install icons are
+# fetched by the browser itself when it installs the app: keeping them would only make a phone's
+# first visit heavier. tests/test_pwa.py checks that every file a volunteer page uses is kept.
+NOT_ON_THE_PHONE = frozenset({
+    "css/admin.css", "css/attendance.css", "css/audit.css", "css/board.css", "css/police.css",
+    "css/reports.css", "css/roster.css", "css/roster-print.css", "css/ward.css", "js/board.js",
+    "js/map-picker.js", "js/copy.js", "js/print.js", "icons/icon-512.png", "icons/icon-maskable-512.png",
+})
 
 
 @dataclass(frozen=True)
 class Shell:
     version: str
     static_files: tuple[str, ...]  # relative to static/, "/"-separated
+    # Short content hash of every static file: its URL carries it (?v=…), so it can be cached forever.
+    fingerprints: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def phone_files(self) -> tuple[str, ...]:
+        """What the service worker keeps on the phone."""
+        return tuple(name for name in self.static_files if name not in NOT_ON_THE_PHONE)
 
 
 def static_files(static_folder: Path) -> list[str]:
@@ -51,4 +66,5 @@ def build_shell(static_folder: str | Path, salt: str = "", root: Path = ROOT) ->
     names = static_files(static)
     sources = [str((static / name).relative_to(root)) for name in names]
     sources += [name for name in SHELL_SOURCES if (root / name).is_file()]
-    return Shell(version=shell_version(root, sources, salt), static_files=tuple(names))
+    fingerprints = {name: sha256((static / name).read_bytes()).hexdigest()[:10] for name in names}
+    return Shell(version=shell_version(root, sources, salt), static_files=tuple(names), fingerprints=fingerprints)

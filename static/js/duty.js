@@ -16,7 +16,7 @@ setInterval(tickTimers, 1000);
 function fillPosition(root) {
   const forms = root.querySelectorAll("form[data-geo]");
   if (!forms.length || !("geolocation" in navigator)) return;
-  navigator.geolocation.getCurrentPosition((position) => {
+  const locate = () => navigator.geolocation.getCurrentPosition((position) => {
     for (const form of forms) {
       const lat = form.querySelector('input[name="lat"]');
       const lng = form.querySelector('input[name="lng"]');
@@ -26,6 +26,15 @@ function fillPosition(root) {
       }
     }
   }, () => {}, { enableHighAccuracy: true, maximumAge: 60000, timeout: 15000 });
+  // Once the person has allowed it, asking is silent: at once, so the position is there by the tap.
+  // Before that, the browser's question comes with the person's first tap, not out of the blue.
+  const onFirstTap = () => document.addEventListener("pointerdown", locate, { once: true, capture: true });
+  if (navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({ name: "geolocation" })
+      .then((status) => (status.state === "granted" ? locate() : onFirstTap()), onFirstTap);
+  } else {
+    onFirstTap();
+  }
 }
 
 // Urgent alert: the first tap starts a countdown that can be cancelled; at zero the form is sent.

@@ -10,12 +10,24 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE_PAGES = {{ offline_pages|tojson }};  // language -> the offline page in it
 const DEFAULT_LANGUAGE = {{ default_language|tojson }};
 const SHELL = new Set(PRECACHE);
+// Stylesheets name their icons without the fingerprint (url(../icons/…)): the same file of this shell.
+const SHELL_BY_PATH = new Map(PRECACHE.filter((url) => url.includes("?v=")).map((url) => [url.split("?")[0], url]));
+// The phone's outbox: the same store and sender as the pages use (self.Outbox).
+const OUTBOX_URLS = {{ outbox.urls|tojson }};
+// The file's fingerprint is in the address: a new worker never takes an older copy from the HTTP cache.
+importScripts({{ outbox.script|tojson }});
 
 // Pages kept for offline reading, only these, each in the cache of the person who saw them
 // ("pages-<user key>", the key coming from the page's <meta name="user-key">).
 const PAGES_PREFIX = "pages-";
-const READABLE_OFFLINE = [/^\/me$/, /^\/checkpoints\/\d+\/log$/];
+// Besides reading: the forms a volunteer fills in without a connection (static/js/outbox.js keeps
+// what they send), so that logging, handing over, accepting and the urgent alert work offline.
+const READABLE_OFFLINE = [/^\/me$/, /^\/checkpoints\/\d+\/log$/, /^\/checkpoints\/\d+\/(observe|check-out)$/,
+                          /^\/urgent$/, /^\/handovers\/\d+$/];
 const LOG_PAGE = READABLE_OFFLINE[1];
+// A page kept ahead of need ("keep" below) is fetched again when older than this.
+const KEPT_FRESH_MS = 6 * 60 * 60 * 1000;
+const SAVED_AT = "X-Saved-At";
 const MAX_LOGS = 5;
 const START_PAGE = "/";
 const HOME_PAGE = "/me";
@@ -30,8 +42,10 @@ const PAGE_LANGUAGE = /<html lang="([a-z]+)/;
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
-    // "reload": from the server, not the browser's HTTP cache, so the shell is exactly this deploy's.
-    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
+    // Static files carry their content hash in the address (?v=…), so a copy the browser already
+    // holds in its HTTP cache is exactly this deploy's and need not cross the network again; the
+    // offline pages have no such address and always come from the server.
+    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: url.includes("?v=") ? "default" : "reload" })));
     await self.skipWaiting();
   })());
 });
@@ -51,8 +65,62 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "logout") {
     event.waitUntil(forgetPerson());
+  } else if (event.data && event.data.type === "keep" && Array.isArray(event.data.urls)) {
+    event.waitUntil(keepPages(event.data.urls));
   }
 });
+
+// Background Sync, where the browser has it: the connection is back, perhaps with the app closed.
+// An open page sends itself (it shows progress); otherwise the worker sends for the last person
+// whose page it saw, and only if the session is still that person's (Outbox checks).
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") {
+    event.waitUntil(sendOutbox());
+  }
+});
+
+async function sendOutbox() {
+  const windows = await self.clients.matchAll({ type: "window" });
+  if (windows.length) {
+    windows.forEach((client) => client.postMessage({ type: "outbox-flush" }));
+    return;
+  }
+  const { key } = await readState();
+  if (!key) {
+    return;
+  }
+  try {
+    await self.Outbox.flush({ person: key, urls: OUTBOX_URLS, token: null, refreshed: false });
+  } catch (error) {
+    if (!(error instanceof self.Outbox.Blocked)) {
+      throw error;  // no answer: the browser tries again later
+    }
+    // Blocked (logged out, someone else): nothing to retry until the person logs in again.
+  }
+}
+
+// The pages a volunteer will need offline, fetched now while there is a connection, into the cache
+// of the person they turn out to be for (learnFrom reads the page's user key, as for navigations).
+async function keepPages(paths) {
+  const epoch = personEpoch;
+  const { key } = await readState();
+  const cache = key ? await caches.open(PAGES_PREFIX + key) : null;
+  for (const path of paths) {
+    const url = new URL(path, self.location);
+    if (url.origin !== self.location.origin || url.search || !READABLE_OFFLINE.some((page) => page.test(url.pathname))) {
+      continue;
+    }
+    const saved = cache && await cache.match(url.pathname);
+    if (saved && Date.now() - Number(saved.headers.get(SAVED_AT) || 0) < KEPT_FRESH_MS) {
+      continue;
+    }
+    try {
+      await learnFrom(url, await fetch(url, { credentials: "same-origin" }), epoch);
+    } catch (offline) {
+      return;
+    }
+  }
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -72,6 +140,8 @@ self.addEventListener("fetch", (event) => {
   }
   if (SHELL.has(url.pathname + url.search)) {
     event.respondWith(fromShell(request));
+  } else if (!url.search && SHELL_BY_PATH.has(url.pathname)) {
+    event.respondWith(fromShell(new Request(SHELL_BY_PATH.get(url.pathname))));
   } else if (navigation) {
     event.respondWith(networkFirst(event));
   }
@@ -104,12 +174,15 @@ async function networkFirst(event) {
 
 // Every page that comes from the server says who it is for (or that nobody is logged in) and in
 // which language. Another person, or nobody, means the saved pages of anyone else go at once.
-async function learnFrom(url, response) {
+async function learnFrom(url, response, epoch = null) {
   const type = response.headers.get("Content-Type") || "";
   if (!response.ok || response.redirected || !type.startsWith("text/html") || isOfflinePage(url)) {
     return;
   }
   const html = await response.text();
+  if (epoch !== null && epoch !== personEpoch) {
+    return;  // fetched ahead for someone who has logged out since
+  }
   const key = (html.match(USER_KEY) || [])[1] || null;
   const language = (html.match(PAGE_LANGUAGE) || [])[1];
   const state = await readState();
@@ -117,7 +190,9 @@ async function learnFrom(url, response) {
   await forgetPagesExcept(key);
   if (key && !url.search && READABLE_OFFLINE.some((page) => page.test(url.pathname))) {
     const cache = await caches.open(PAGES_PREFIX + key);
-    await cache.put(url.pathname, withBody(response, html));
+    const copy = withBody(response, html);
+    copy.headers.set(SAVED_AT, String(Date.now()));  // the phone's own clock, for KEPT_FRESH_MS
+    await cache.put(url.pathname, copy);
     await keepNewestLogs(cache);
   }
 }
@@ -169,7 +244,11 @@ async function keepNewestLogs(cache) {
   }
 }
 
+// Counts logouts, so that pages fetched ahead for a person who has logged out since are not kept.
+let personEpoch = 0;
+
 async function forgetPerson() {
+  personEpoch += 1;
   const state = await readState();
   await writeState({ key: null, language: state.language });
   await forgetPagesExcept(null);
