@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test serve translations messages clean
+.PHONY: run test serve loadtest translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i checkpoint/translations/messages.pot -d checkpoint/translations --no-fuzzy-matching -w 100
 
 run: $(VENV)/.installed translations
+	@bash tools/system-packages.sh
 	@mkdir -p instance
 	$(FLASK) init-db
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo && touch instance/.demo-loaded; \
@@ -37,6 +38,18 @@ run: $(VENV)/.installed translations
 test: $(VENV)/.dev-installed translations
 	@bash tests/prepare.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production-style: migrate, then gunicorn (gunicorn.conf.py) against whatever DATABASE_URL says.
+serve: $(VENV)/.installed translations
+	@bash tools/system-packages.sh
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+# Open-loop load test against its own gunicorn and its own database (bench/README.md);
+# e.g. make loadtest LOADTEST_ARGS="--duration 20 --rate-multiplier 0.1".
+loadtest: $(VENV)/.dev-installed translations
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/.demo-loaded

@@ -4,9 +4,12 @@ A new route that is not in ROUTES, or whose view has no access rule, fails here.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from checkpoint import create_app
+from checkpoint.models import utcnow
 from checkpoint.rules.attendance import qr_token
 
 PERSONAS = ("anonymous", "volunteer", "coordinator", "police", "admin",
@@ -56,12 +59,73 @@ ROUTES = {
     "board.report": ("GET", "/wards/A/report", None, only("coordinator", "police", "admin")),
     "ward.overview": ("GET", "/wards/A", None, only("coordinator", "police", "admin")),
     "ward.qr_poster": ("GET", "/wards/A/checkpoints/{checkpoint}/poster", None, only("coordinator", "admin")),
+    # Ward admin (issue 5): checkpoints, the duty phone, people, passwords, the CSV import.
+    "ward.checkpoints": ("GET", "/wards/A/checkpoints", None, only("coordinator", "admin")),
+    "ward.duty_phone": ("POST", "/wards/A/duty-phone", {"duty_phone": "028 3829 1234"}, only("coordinator", "admin")),
+    "ward.checkpoint_new": ("GET", "/wards/A/checkpoints/new", None, only("coordinator", "admin")),
+    "ward.checkpoint_edit": ("GET", "/wards/A/checkpoints/{checkpoint}", None, only("coordinator", "admin")),
+    "ward.checkpoint_retire": ("POST", "/wards/A/checkpoints/{checkpoint}/retire", {}, only("coordinator", "admin")),
+    "ward.checkpoint_reactivate": ("POST", "/wards/A/checkpoints/{checkpoint}/reactivate", {},
+                                   only("coordinator", "admin")),
+    "ward.checkpoint_revoke_posters": ("POST", "/wards/A/checkpoints/{checkpoint}/revoke-posters", {},
+                                       only("coordinator", "admin")),
+    "ward.people": ("GET", "/wards/A/people", None, only("coordinator", "admin")),
+    "ward.person_new": ("GET", "/wards/A/people/new", None, only("coordinator", "admin")),
+    "ward.person_edit": ("GET", "/wards/A/people/{member}", None, only("coordinator", "admin")),
+    "ward.person_password": ("POST", "/wards/A/people/{member}/password", {"password": "mật-khẩu-mới-1"},
+                             only("coordinator", "admin")),
+    "ward.person_deactivate": ("POST", "/wards/A/people/{member}/deactivate", {}, only("coordinator", "admin")),
+    "ward.person_reactivate": ("POST", "/wards/A/people/{member}/reactivate", {}, only("coordinator", "admin")),
+    "ward.people_import": ("GET", "/wards/A/people/import", None, only("coordinator", "admin")),
+    "ward.people_import_confirm": ("POST", "/wards/A/people/import/confirm", {}, only("coordinator", "admin")),
+    "ward.people_import_template": ("GET", "/wards/A/people/import/template.csv", None, only("coordinator", "admin")),
     "admin.wards": ("GET", "/admin/wards", None, only("admin")),
     "api.sync": ("JSON", "/api/v1/sync", {"items": []}, only(*ALL_DUTY)),
     "api.photo": ("POST", "/api/v1/photos", {}, only(*ALL_DUTY)),
     "pwa.service_worker": ("GET", "/sw.js", None, EVERYONE_OK),
     "pwa.manifest": ("GET", "/manifest.webmanifest", None, EVERYONE_OK),
     "pwa.offline": ("GET", "/offline", None, EVERYONE_OK),
+    # Admin area (issue 5): wards, staff accounts, moving a person ({person} is ward B's volunteer).
+    "admin.ward_new": ("GET", "/admin/wards/new", None, only("admin")),
+    "admin.ward_edit": ("GET", "/admin/wards/A/edit", None, only("admin")),
+    "admin.people": ("GET", "/admin/people", None, only("admin")),
+    "admin.person_new": ("GET", "/admin/people/new", None, only("admin")),
+    "admin.person_move": ("GET", "/admin/people/{person}/move", None, only("admin")),
+    # The outbox (issue 6): whose session this is and its CSRF token, for the phone's queued items.
+    "api.session_info": ("GET", "/api/v1/session", None, only(*ALL_DUTY)),
+    # The attendance report (issue 5): on screen and printable, and its CSV export.
+    "reports.attendance": ("GET", "/wards/A/attendance", None, only("coordinator", "police", "admin")),
+    "reports.attendance_csv": ("GET", "/wards/A/attendance.csv", None, only("coordinator", "police", "admin")),
+    # The roster grid (issue 5): coordinators of the ward plan, police of the ward read. Changes to
+    # {started_shift} are refused by the rules (422), so each persona meets the same shift.
+    "roster.week": ("GET", "/wards/A/roster", None, only("coordinator", "police", "admin")),
+    "roster.checkpoint_week": ("GET", "/wards/A/roster/{checkpoint}", None, only("coordinator", "police", "admin")),
+    "roster.add_shift": ("POST", "/wards/A/roster/{checkpoint}/shifts", {}, only("coordinator", "admin")),
+    "roster.move_shift": ("POST", "/wards/A/roster/shifts/{started_shift}/move", {}, only("coordinator", "admin")),
+    "roster.cancel_shift": ("POST", "/wards/A/roster/shifts/{started_shift}/cancel", {},
+                            only("coordinator", "admin")),
+    "roster.assign": ("POST", "/wards/A/roster/shifts/{started_shift}/assign", {}, only("coordinator", "admin")),
+    "roster.unassign": ("POST", "/wards/A/roster/shifts/{started_shift}/unassign", {}, only("coordinator", "admin")),
+    "roster.add_pattern": ("POST", "/wards/A/roster/{checkpoint}/patterns", {}, only("coordinator", "admin")),
+    "roster.delete_pattern": ("POST", "/wards/A/roster/{checkpoint}/patterns/delete", {},
+                              only("coordinator", "admin")),
+    "roster.apply_patterns": ("POST", "/wards/A/roster/apply-patterns", {}, only("coordinator", "admin")),
+    "roster.copy_week": ("POST", "/wards/A/roster/copy-week", {}, only("coordinator", "admin")),
+    # The printed roster (issue 5, print): whoever reads the ward's roster prints and exports it.
+    "roster.print_week": ("GET", "/wards/A/roster/print?checkpoint={checkpoint}", None,
+                          only("coordinator", "police", "admin")),
+    "roster.pdf_week": ("GET", "/wards/A/roster.pdf?checkpoint={checkpoint}", None,
+                        only("coordinator", "police", "admin")),
+    "roster.csv_week": ("GET", "/wards/A/roster.csv", None, only("coordinator", "police", "admin")),
+    # A person's own shifts and calendar link (issue 5, print): everyone signed in, each their own.
+    # The feed's only key is its token: a made-up one is a 404 for everybody, logged in or not.
+    "calendar.my_shifts": ("GET", "/me/shifts", None, only(*PERSONAS[1:])),
+    "calendar.subscribe": ("POST", "/me/calendar", {}, only(*PERSONAS[1:])),
+    "calendar.revoke": ("POST", "/me/calendar/revoke", {}, only(*PERSONAS[1:])),
+    "calendar.feed": ("GET", "/calendar/made-up-token.ics", None, {p: "deny" for p in PERSONAS}),
+    # The audit log (issue 7, records): admins see the city, police their own ward (ward B's officer
+    # opens the page too, and sees only ward B's rows: tests/test_audit.py).
+    "audit.audit": ("GET", "/audit", None, only("police", "admin", "police_b")),
 }
 
 
@@ -88,9 +152,12 @@ def world(app, make, tmp_path):
     writer = make.volunteer(post_a)
     things = make.duty_records(post_a, writer)
     urgent = make.observation(post_a, people["volunteer"], severity="urgent")
+    # The roster (issue 5): a shift already begun, so every change to it is refused and stays refused.
+    started_shift = make.shift(post_a, utcnow() - timedelta(hours=1), volunteers=[people["volunteer"]])
     return {**people, "ids": {"checkpoint": post_a.id, "observation": things["observation"].id,
                               "handover": things["handover"].id, "photo": things["photo"].uuid,
-                              "qr": qr_token(post_a), "urgent": urgent.id}}
+                              "qr": qr_token(post_a), "urgent": urgent.id, "person": people["volunteer_b"].id,
+                              "member": writer.id, "started_shift": started_shift.id}}
 
 
 def outcome(response) -> str:

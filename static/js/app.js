@@ -18,7 +18,8 @@ if ("serviceWorker" in navigator) {
   // Logging out: the worker forgets this person's saved pages before the next person uses the phone.
   document.addEventListener("submit", (event) => {
     const controller = navigator.serviceWorker.controller;
-    if (controller && event.target.matches('form[action$="/logout"]')) {
+    // Not when the person chose to stay (static/js/outbox.js asks first if entries wait to be sent).
+    if (controller && !event.defaultPrevented && event.target.matches('form[action$="/logout"]')) {
       controller.postMessage({ type: "logout" });
     }
   });
