@@ -85,6 +85,11 @@ def _init_login(app: Flask) -> None:
         # receive a login page in place of JSON.
         if request.path.startswith("/api/"):
             return jsonify(error="login_required", reason=str(_l("Please log in to continue."))), 401
+        if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate" and "HX-Request" not in request.headers:
+            # A background fetch (the service worker keeping pages for offline use): a flash and a
+            # redirect to the login form would write a new session cookie over the one of the login
+            # form the person may have open, and its CSRF token would no longer match.
+            return "", 401
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 

@@ -16,7 +16,8 @@ def _strings_in_code() -> set[str]:
     method_map = [("checkpoint/**.py", "python"), ("templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map=method_map, keywords=KEYWORDS, options_map={"templates/**.html": {}}):
+            str(ROOT), method_map=method_map, keywords=KEYWORDS,
+            options_map={"templates/**.html": {"extensions": "jinja2.ext.do"}}):
         found.update(message if isinstance(message, tuple) else (message,))
     return found
 

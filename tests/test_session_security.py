@@ -169,3 +169,15 @@ def test_a_local_next_with_its_query_is_kept(client, mai):
 def test_the_login_redirect_of_an_anonymous_visitor_keeps_a_local_next(client):
     response = client.get("/me")
     assert response.status_code == 302 and "/login?next=/me" in response.location
+
+
+def test_a_background_fetch_without_a_session_gets_401_and_leaves_the_session_cookie_alone(client):
+    # The service worker keeping pages ahead after the session ended must not replace the cookie
+    # (and CSRF token) of a login form open in the page.
+    response = client.get("/me", headers={"Sec-Fetch-Mode": "same-origin"})
+    assert (response.status_code, response.headers.get("Set-Cookie")) == (401, None)
+
+
+def test_a_navigation_without_a_session_still_goes_to_the_login_page(client):
+    response = client.get("/me", headers={"Sec-Fetch-Mode": "navigate"})
+    assert response.status_code == 302 and "/login" in response.location

@@ -198,11 +198,12 @@ def test_a_different_person_without_a_logout_still_never_gets_the_first_persons_
     seed(server, volunteer_world)
     login(page, server, "0901234567")
     worker_ready(page)
+    assert eventually(lambda: len(page_caches(page)) == 1)
     mai = page_caches(page)
     page.context.clear_cookies()  # the session ended without the logout button (expired, cleared)
     login(page, server, "0901234568")
-    tuan = page_caches(page)
-    assert len(tuan) == 1 and tuan != mai
+    # The worker learns who the page is for after answering it (event.waitUntil): poll, don't race.
+    assert eventually(lambda: len(page_caches(page)) == 1 and page_caches(page) != mai)
 
 
 def test_the_logout_message_makes_the_worker_forget_the_saved_pages(server, phone):
