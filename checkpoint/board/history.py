@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from ..csvfile import BOM, spreadsheet_cell
 from ..extensions import db
 from ..localtime import to_local, zone
 from ..models import Observation, utcnow
@@ -26,8 +27,6 @@ from .history_forms import HistoryForm, ReportForm
 READERS = ("police", "coordinator", "admin")
 # Past this a page number is a typing game, not a reader: there are never that many pages.
 LAST_PAGE = 100_000
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The export hands rows to the network this many at a time.
 ROWS_PER_WRITE = 100
 
@@ -97,12 +96,6 @@ class _CsvWords:
         self.correction = _("Correction")
 
 
-def _cell(value) -> str:
-    """A value as a spreadsheet will show it, never as a formula it would run."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _csv_lines(session: Session, observations: Iterator[Observation], words: _CsvWords, tz) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -114,11 +107,10 @@ def _csv_lines(session: Session, observations: Iterator[Observation], words: _Cs
         return text
 
     try:
-        # The BOM: without it Excel reads UTF-8 as the Windows code page and garbles the accents.
         writer.writerow(words.header)
-        yield "\ufeff" + flush()
+        yield BOM + flush()
         for number, observation in enumerate(observations, start=1):
-            writer.writerow([_cell(value) for value in _csv_row(observation, words, tz)])
+            writer.writerow([spreadsheet_cell(value) for value in _csv_row(observation, words, tz)])
             if number % ROWS_PER_WRITE == 0:
                 yield flush()
         yield flush()

@@ -1,8 +1,6 @@
 """The printed roster of a week: the A4 print view, its PDF, and the CSV for spreadsheets."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +9,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..board.history import _cell
+from ..csvfile import csv_text, spreadsheet_cell
 from ..extensions import db
 from ..localtime import to_local, zone
 from ..models import Checkpoint, Shift, Ward, utcnow
@@ -134,16 +132,13 @@ def _record_export(week: RosterWeek, checkpoint: Checkpoint | None, kind: str, n
 
 
 def _csv_text(week: RosterWeek, tz: ZoneInfo) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Date"), _("Weekday"), _("Checkpoint code"), _("Checkpoint"), _("Start"), _("End"),
-                     _("Full name"), _("Phone")])
+    rows = [[_("Date"), _("Weekday"), _("Checkpoint code"), _("Checkpoint"), _("Start"), _("End"),
+             _("Full name"), _("Phone")]]
     for checkpoint in week.checkpoints:
         for shift in week.weeks[checkpoint.id].shifts:
             for person in shift.volunteers or [None]:
-                writer.writerow([_cell(value) for value in _csv_row(shift, checkpoint, person, tz)])
-    # The BOM: without it Excel reads UTF-8 as the Windows code page and garbles the accents.
-    return "\ufeff" + buffer.getvalue()
+                rows.append([spreadsheet_cell(value) for value in _csv_row(shift, checkpoint, person, tz)])
+    return csv_text(rows)
 
 
 def _csv_row(shift: Shift, checkpoint: Checkpoint, person, tz: ZoneInfo) -> list:
