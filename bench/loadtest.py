@@ -29,6 +29,12 @@ What it does:
    exactly once and no `rejected` one is.
 6. `--crash`: halfway through, SIGKILL the gunicorn master and all its workers, start it again
    on the same port, and carry on: the unanswered items are resent and must be stored exactly once.
+7. `--db-down SECONDS` (PostgreSQL): halfway through, stop the PostgreSQL server itself
+   (`pg_ctlcluster … stop -m fast`: every connection is cut), keep the load on, start it again
+   after SECONDS. Meanwhile it asks `/healthz` and a volunteer's page every half second and
+   checks the answers are 503 with the clear message and no stack trace; afterwards, how long
+   until `/healthz` said 200 again without anything being restarted. Stopping the server stops
+   every database on it: run it on a machine where nothing else needs PostgreSQL at that moment.
 
 The exit code is 1 when the database check fails (a lost or doubled item), else 0: the numbers
 are a report. The database is removed at the end unless `--keep`.
@@ -103,7 +109,7 @@ class Database:
         else:
             self.schema = tag
             base = database_url(os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
-            self.admin = create_engine(base)
+            self.admin = create_engine(base, pool_pre_ping=True)  # --db-down cuts its connection
             with self.admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             self.url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.schema}"
@@ -343,6 +349,11 @@ class LoadTest:
         self.transport: httpx.AsyncHTTPTransport | None = None
         self.tasks: set[asyncio.Task] = set()
         self.crash_report: dict = {}
+        self.outage: dict = {}
+        # Requests wait for a connection here, not in httpx's pool: the pool's queue costs time in
+        # proportion to its length, so an overloaded server made this generator eat the cores the
+        # server needed (0.2 → 0.9 of a core), and the overload fed itself.
+        self.gate = asyncio.Semaphore(args.connections)
 
     def client(self) -> httpx.AsyncClient:
         # Own cookies per person, one shared pool of connections.
@@ -381,8 +392,9 @@ class LoadTest:
 
     async def send(self, phone: Phone, items: list[dict], scheduled: float, endpoint: str = "sync") -> bool:
         try:
-            response = await phone.client.post("/api/v1/sync", json={"items": items},
-                                               headers={"X-CSRFToken": phone.token})
+            async with self.gate:
+                response = await phone.client.post("/api/v1/sync", json={"items": items},
+                                                   headers={"X-CSRFToken": phone.token})
         except httpx.HTTPError as error:
             self.stats.record(endpoint, scheduled, type(error).__name__)
             phone.outbox = items  # kept on the phone, sent again later
@@ -409,7 +421,8 @@ class LoadTest:
             return
         board.busy = True
         try:
-            response = await board.client.get(f"/wards/{board.ward}/board/changes", params={"since": board.seq})
+            async with self.gate:
+                response = await board.client.get(f"/wards/{board.ward}/board/changes", params={"since": board.seq})
         except httpx.HTTPError as error:
             if record:
                 self.stats.record("board poll", scheduled, type(error).__name__)
@@ -426,7 +439,8 @@ class LoadTest:
     async def tiles(self, scheduled: float) -> None:
         board = self.rng.choice(self.boards)
         try:
-            response = await board.client.get(f"/wards/{board.ward}/board/tiles")
+            async with self.gate:
+                response = await board.client.get(f"/wards/{board.ward}/board/tiles")
         except httpx.HTTPError as error:
             self.stats.record("board tiles", scheduled, type(error).__name__)
             return
@@ -458,6 +472,42 @@ class LoadTest:
         self.crash_report = {"at_s": round(killed - self.started, 1),
                              "down_s": round(time.perf_counter() - killed, 2)}
 
+    async def database_down(self, at: float) -> None:
+        """Stop PostgreSQL under load, look at what the app answers, start it, time the recovery."""
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        seen = self.outage = {"healthz": Counter(), "page": Counter(), "page_clear": 0, "stack_traces": 0}
+        probe = self.client()  # no session: /healthz is public
+        person = self.phones[0].client
+        stopped = time.perf_counter()
+        await asyncio.to_thread(subprocess.run, postgresql_control("stop"), check=True)
+        self.outage["stopped_at_s"] = round(stopped - self.started, 1)
+        down_until = time.perf_counter() + self.args.db_down
+        while time.perf_counter() < down_until:
+            try:
+                health = await probe.get("/healthz")
+                seen["healthz"][f"{health.status_code} {health.json().get('status')}"] += 1
+                page = await person.get("/me", headers={"Accept": "text/html"})
+                seen["page"][page.status_code] += 1
+                if page.status_code == 503 and "Không kết nối được cơ sở dữ liệu" in page.text:
+                    seen["page_clear"] += 1
+                if "Traceback" in page.text or "Traceback" in health.text:
+                    seen["stack_traces"] += 1
+            except httpx.HTTPError as error:
+                seen["page"][type(error).__name__] += 1
+            await asyncio.sleep(0.5)
+        await asyncio.to_thread(subprocess.run, postgresql_control("start"), check=True)
+        started = time.perf_counter()
+        self.outage["down_s"] = round(started - stopped, 1)
+        while True:
+            try:
+                if (await probe.get("/healthz")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+        self.outage["healthy_after_start_s"] = round(time.perf_counter() - started, 2)
+        await probe.aclose()
+
     async def cpu_sampler(self, until: float) -> None:
         while time.perf_counter() < until:
             self.server.cpu.sample()
@@ -483,6 +533,8 @@ class LoadTest:
                 self.cpu_sampler(until)]
         if self.args.crash:
             jobs.append(self.crash(self.started + self.args.duration / 2))
+        if self.args.db_down:
+            jobs.append(self.database_down(self.started + self.args.duration / 2))
         await asyncio.gather(*jobs)
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=self.args.timeout + 5)
@@ -519,6 +571,13 @@ class LoadTest:
 
 COLUMNS = {"check_in": Attendance.uuid, "check_out": Attendance.check_out_uuid, "observation": Observation.uuid,
            "handover": Handover.uuid}
+
+
+def postgresql_control(action: str) -> list[str]:
+    """The command that stops or starts this machine's PostgreSQL cluster (Debian's tools)."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+    return command + (["-m", "fast"] if action == "stop" else [])
 
 
 def check_database(url: str, ledger: Ledger) -> dict:
@@ -574,11 +633,20 @@ def print_report(args, test: LoadTest, outcome: dict, check: dict) -> None:
                         if isinstance(status, int) and status >= 500)
     failures = sum(n for counter in stats.statuses.values() for status, n in counter.items() if isinstance(status, str)
                    and not status.startswith("skipped"))
-    print(f"server errors (5xx): {server_errors}; requests without an answer (connection/timeout): {failures}")
+    unavailable = sum(counter[503] for counter in stats.statuses.values())
+    print(f"server errors (5xx): {server_errors}, of which 503 (database unavailable) {unavailable}; "
+          f"requests without an answer (connection/timeout): {failures}")
     cpu = outcome["cpu"]
     print(f"CPU: gunicorn {cpu['gunicorn_cores']:.2f} cores; whole machine {cpu['machine_busy_pct']:.0f} % busy "
           f"of {psutil.cpu_count()} cores (database and this generator included); "
           f"this generator {cpu['generator_cores']:.2f} cores")
+    if test.outage:
+        outage = test.outage
+        print(f"database down: PostgreSQL stopped at {outage['stopped_at_s']} s for {outage['down_s']} s; "
+              f"/healthz answered {dict(outage['healthz'])}; a volunteer's page {dict(outage['page'])}, "
+              f"{outage['page_clear']} of them the 503 page with the clear message; stack traces shown: "
+              f"{outage['stack_traces']}; /healthz 200 again {outage['healthy_after_start_s']} s after "
+              f"PostgreSQL was back, nothing restarted")
     if test.crash_report:
         print(f"crash: SIGKILL at {test.crash_report['at_s']} s, answering again after "
               f"{test.crash_report['down_s']} s")
@@ -601,6 +669,8 @@ def main(argv=None) -> int:
                         help=f"scale the arrival rates ({SYNC_RATE:g} syncs/s, {POLL_RATE:g} polls/s at 1)")
     parser.add_argument("--crash", action="store_true",
                         help="SIGKILL gunicorn halfway, restart it, and check exactly-once afterwards")
+    parser.add_argument("--db-down", type=float, default=0, metavar="SECONDS",
+                        help="stop PostgreSQL for SECONDS halfway (stops the whole server: see the docstring)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--checkpoints-per-ward", type=int, default=CHECKPOINTS_PER_WARD)
@@ -610,6 +680,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--keep", action="store_true", help="keep the database and gunicorn's log")
     args = parser.parse_args(argv)
+    if args.db_down and args.database != "postgresql":
+        parser.error("--db-down stops PostgreSQL: use it with --database postgresql")
 
     print(f"bench.loadtest: {args.database}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
           flush=True)

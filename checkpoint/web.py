@@ -22,6 +22,8 @@ bp = Blueprint("web", __name__)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# An SVG file opened on its own is a document: it may draw, nothing else (no script, no loads).
+SVG_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 @bp.get("/")
@@ -104,17 +106,23 @@ def init_app(app) -> None:
     @app.after_request
     def security_headers(response):
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.endpoint == "static" and response.mimetype != "image/svg+xml":
+        if request.endpoint == "static":
             # CSP, framing and referrer rules govern documents; a stylesheet, script or PNG ignores
-            # them, and a phone's first visit would pay ~450 bytes a file for nothing. (An SVG opened
-            # on its own is a document that could run script, so it keeps them.)
+            # them, and a phone's first visit would pay ~450 bytes a file for nothing. An SVG opened
+            # on its own is a document that could run script: it gets a short policy that allows
+            # nothing at all, stricter than the pages' and a tenth of the bytes.
+            response.headers.pop("Content-Disposition", None)  # "inline; filename=…": says nothing
+            if response.mimetype == "image/svg+xml":
+                response.headers["Content-Security-Policy"] = SVG_CSP
             return response
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         if current_app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user and not getattr(current_user, "is_anonymous", True):
             # Pages with someone's data are not kept by shared caches or the back button of the next person.
+            # (is_anonymous, not is_authenticated: the latter reads `active`, which a commit has expired,
+            # and would cost every writing request a second SELECT of the user.)
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response

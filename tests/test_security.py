@@ -85,3 +85,18 @@ def test_an_unexpected_error_shows_the_friendly_500_page(app, client):
 def test_logged_in_pages_are_not_cached(client, volunteer):
     client.login("0901234567")
     assert client.get("/me").headers["Cache-Control"] == "private, no-store"
+
+
+def test_an_svg_opened_on_its_own_may_do_nothing_but_draw(client):
+    response = client.get("/static/icons/cat-fire.svg")
+    assert response.mimetype == "image/svg+xml"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy
+
+
+def test_static_files_carry_no_document_headers(client):
+    response = client.get("/static/css/app.css")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for header in ("Content-Security-Policy", "Referrer-Policy", "X-Frame-Options", "Content-Disposition"):
+        assert header not in response.headers

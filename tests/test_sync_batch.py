@@ -90,6 +90,15 @@ def test_a_batch_of_a_hundred_observations_costs_a_fixed_number_of_statements(ph
     assert len(others) < 15, others
 
 
+def test_the_person_is_read_once_per_batch_not_again_after_the_commit(phone):
+    token = phone.csrf_token()
+    with statements() as sent:
+        assert send(phone, observation(), token=token) == [("accepted", None)]
+    reads_of_the_person = [s for s in sent if s.startswith("SELECT") and 'FROM "user"' in s.replace("FROM user ", 'FROM "user" ')]
+    # Once by the login manager; the response's security headers must not load it again.
+    assert len(reads_of_the_person) == 1, reads_of_the_person
+
+
 def test_a_mixed_batch_answers_each_item_and_stores_exactly_the_accepted_ones(phone):
     earlier = observation()
     assert send(phone, earlier) == [("accepted", None)]
