@@ -3,10 +3,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from checkpoint.extensions import db
-from checkpoint.models import utcnow
+from checkpoint.models import User, utcnow
 from checkpoint.rules.attendance import check_in
 from checkpoint.rules.coverage import ward_change_seq
 
@@ -55,14 +55,51 @@ def test_the_nothing_changed_poll_is_one_query_besides_loading_the_user(app, pol
     assert len(activity) == 1 and len(statements) <= 3, statements  # user, ward, change sequence
 
 
-def test_a_new_observation_returns_the_observation_regions_and_a_newer_poll(police, make, ward, post, mai):
+def test_a_new_observation_sends_only_its_card_the_tiles_and_a_newer_poll(police, make, ward, post, mai):
+    make.observation(post, mai, text="Đèn đường hỏng ở hẻm 12")
     seq = ward_change_seq(ward.id)
     make.observation(post, mai, text="Xe máy không biển số")
     response = police.get(f"/wards/BC/board/changes?since={seq}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Xe máy không biển số" in page
-    assert 'id="board-open"' in page and 'hx-swap-oob="true"' in page
+    # Put on top of the list on the screen; the card already there is not sent again.
+    assert 'hx-swap-oob="afterbegin:#board-open"' in page and "Đèn đường hỏng" not in page
+    assert 'id="board-open"' not in page and 'id="board-urgent"' not in page and 'id="board-tiles"' in page
     assert f"since={ward_change_seq(ward.id)}" in page and 'id="board-handovers"' not in page
+
+
+def test_a_new_urgent_observation_renders_the_urgent_list_not_the_open_one(police, make, ward, post, mai):
+    seq = ward_change_seq(ward.id)
+    make.observation(post, mai, severity="urgent", text="Đánh nhau ở đầu hẻm")
+    page = police.get(f"/wards/BC/board/changes?since={seq}").get_data(as_text=True)
+    assert 'id="board-urgent"' in page and "Đánh nhau ở đầu hẻm" in page
+    assert "afterbegin:#board-open" not in page and 'id="board-open"' not in page
+
+
+def test_anything_else_about_observations_renders_the_open_list_whole(police, make, ward, post, mai):
+    from checkpoint.rules.police import acknowledge
+
+    seen = make.observation(post, mai, text="Đèn đường hỏng ở hẻm 12")
+    seq = ward_change_seq(ward.id)
+    make.observation(post, mai, text="Xe máy không biển số")
+    officer = db.session.scalar(select(User).where(User.phone == "0900000021"))
+    acknowledge(officer, seen, now=utcnow())
+    db.session.commit()
+    page = police.get(f"/wards/BC/board/changes?since={seq}").get_data(as_text=True)
+    assert 'id="board-open"' in page and 'data-limit="50"' in page and "afterbegin" not in page
+    assert "Đèn đường hỏng" in page and "Xe máy không biển số" in page and 'id="board-urgent"' in page
+
+
+def test_a_board_further_behind_than_a_full_list_gets_it_whole(police, make, ward, post, mai, monkeypatch):
+    import checkpoint.rules.board as board_rules
+
+    monkeypatch.setattr(board_rules, "OPEN_LIMIT", 2)
+    seq = ward_change_seq(ward.id)
+    for n in range(3):
+        make.observation(post, mai, text=f"Ghi nhận số {n}")
+    page = police.get(f"/wards/BC/board/changes?since={seq}").get_data(as_text=True)
+    assert 'id="board-open"' in page and 'data-limit="2"' in page and "afterbegin" not in page
+    assert "Ghi nhận số 2" in page and "Ghi nhận số 1" in page and "Ghi nhận số 0" not in page
 
 
 def test_a_check_in_returns_only_the_tiles(police, make, ward, post, mai):

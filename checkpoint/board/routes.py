@@ -5,7 +5,8 @@ from flask import render_template, request, url_for
 
 from ..models import utcnow
 from ..policy import authorize, roles
-from ..rules.board import (REGIONS, open_observations, regions_changed, unaccepted_handovers,
+from ..rules import board as board_rules
+from ..rules.board import (REGIONS, changes_since, open_observations, unaccepted_handovers,
                            urgent_unacknowledged)
 from ..rules.coverage import coverage_for, ward_change_seq
 from ..ward.routes import ward_or_404
@@ -48,15 +49,17 @@ def board(code: str):
 @bp.get("/wards/<code>/board/changes")
 @roles(*BOARD_ROLES)
 def changes(code: str):
-    """204 when nothing changed since `since` (one indexed query); else the changed regions."""
+    """204 when nothing changed since `since` (one indexed query); else the changed regions, or
+    only the new cards of the open list when new observations are all that happened to it."""
     ward = _ward(code)
     since = request.args.get("since", type=int, default=0)
     seq = ward_change_seq(ward.id)
     if seq <= since:
         return "", 204
     now = utcnow()
-    names = regions_changed(ward, since)
-    return render_template("board/_changes.html", ward=ward, now=now, seq=seq, **_regions(ward, names, now))
+    changes = changes_since(ward, since)
+    return render_template("board/_changes.html", ward=ward, now=now, seq=seq, new_open=changes.new_open,
+                           **_regions(ward, changes.regions, now))
 
 
 @bp.get("/wards/<code>/board/tiles")
@@ -74,4 +77,4 @@ def poll_url(ward, seq: int) -> str:
 
 @bp.app_context_processor
 def board_helpers():
-    return {"poll_url": poll_url}
+    return {"poll_url": poll_url, "open_limit": board_rules.OPEN_LIMIT}

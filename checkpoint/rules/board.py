@@ -1,6 +1,8 @@
 """What the ward board shows, and which of its regions a change since the last poll touches."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -38,13 +40,13 @@ def urgent_unacknowledged(ward: Ward) -> list[Observation]:
     return list(db.session.scalars(query))
 
 
-def open_observations(ward: Ward, limit: int = OPEN_LIMIT) -> list[Observation]:
+def open_observations(ward: Ward, limit: int | None = None) -> list[Observation]:
     """Not yet resolved, newest first, without the urgent ones already shown above."""
     # IN, not "!= 'resolved'": it seeks ix_observation_checkpoint_status to the open rows only,
     # so a year of resolved history is never read.
     query = (_ward_observations(ward).where(Observation.status.in_(("open", "acknowledged")))
              .where((Observation.severity != "urgent") | (Observation.status != "open"))
-             .order_by(Observation.occurred_at.desc()).limit(limit))
+             .order_by(Observation.occurred_at.desc()).limit(limit or OPEN_LIMIT))
     return list(db.session.scalars(query))
 
 
@@ -56,13 +58,47 @@ def unaccepted_handovers(ward: Ward) -> list[Handover]:
     return list(db.session.scalars(query))
 
 
-def regions_changed(ward: Ward, since: int) -> set[str]:
-    """The regions touched by the ward's activity after sequence number `since`."""
-    actions = db.session.scalars(select(Activity.action).where(Activity.ward_id == ward.id, Activity.id > since)
-                                 .distinct())
-    regions: set[str] = set()
-    for action in actions:
+@dataclass
+class Changes:
+    """What a poll must send: regions to render whole, and new open observations to add on top."""
+    regions: set[str] = field(default_factory=set)
+    new_open: list[Observation] = field(default_factory=list)
+
+
+CREATED = "observation.created"
+
+
+def changes_since(ward: Ward, since: int) -> Changes:
+    """The regions touched by the ward's activity after sequence number `since`.
+
+    The busy case is new observations and nothing else about observations: then the open list is
+    not rendered again (50 cards, most of a poll's cost) but only the new cards are sent, for the
+    board to put in their place; and the urgent list only when one of them is urgent. Anything
+    else touching observations (acknowledged, resolved, corrected, commented) renders the regions
+    whole, as does a board so far behind that more than a full list is new."""
+    actions = set(db.session.scalars(select(Activity.action).where(Activity.ward_id == ward.id, Activity.id > since)
+                                     .distinct()))
+    changes = Changes()
+    for action in actions - {CREATED}:
         for prefix, touched in REGIONS_BY_ACTION_PREFIX.items():
             if action.startswith(prefix):
-                regions.update(touched)
-    return regions
+                changes.regions.update(touched)
+    if CREATED not in actions:
+        return changes
+    changes.regions.add("tiles")
+    if "open" in changes.regions:
+        changes.regions.add("urgent")
+        return changes
+    ids = list(db.session.scalars(select(Activity.subject_id).where(
+        Activity.ward_id == ward.id, Activity.id > since, Activity.action == CREATED).limit(OPEN_LIMIT + 1)))
+    if len(ids) > OPEN_LIMIT:
+        changes.regions.update(("urgent", "open"))
+        return changes
+    new = db.session.scalars(_ward_observations(ward).where(Observation.id.in_(ids))
+                             .order_by(Observation.occurred_at.desc()))
+    for observation in new:
+        if observation.severity == "urgent" and observation.status == "open":
+            changes.regions.add("urgent")
+        elif observation.status in ("open", "acknowledged"):
+            changes.new_open.append(observation)
+    return changes

@@ -61,10 +61,42 @@
     }
   });
 
+  // A busy ward's poll brings only its new observations, on top of the open list (the server
+  // renders the whole list only when something else about observations changed). Put a card that
+  // happened earlier than those below it in its place, drop a card that came twice, and keep the
+  // newest `data-limit`. Cards already in order are never moved: one may hold a note being typed.
+  function when(card) {
+    const time = card.querySelector(".obs-meta time");
+    return time ? Date.parse(time.getAttribute("datetime")) : 0;
+  }
+
+  function tidyOpenList() {
+    const list = document.getElementById("board-open");
+    if (!list) return;
+    const cards = () => [...list.children].filter((element) => element.classList.contains("obs-card"));
+    const seen = new Set();
+    for (const card of cards()) {
+      if (seen.has(card.id)) card.remove();
+      else seen.add(card.id);
+    }
+    for (const card of cards()) {
+      const below = cards().slice(cards().indexOf(card) + 1);
+      if (!below.length || when(below[0]) <= when(card)) continue;
+      const older = below.find((other) => when(other) < when(card));
+      if (older) list.insertBefore(card, older);
+      else list.appendChild(card);
+    }
+    const limit = Number(list.dataset.limit || 0);
+    if (limit) cards().slice(limit).forEach((card) => card.remove());
+    const empty = list.querySelector(".board-open-empty");
+    if (empty && cards().length) empty.remove();
+  }
+
   // The event's target is the element that was replaced; the new one is read from the page.
   document.body.addEventListener("htmx:oobAfterSwap", (event) => {
     const id = event.detail.target && event.detail.target.id;
     if (id === "board-urgent") announce(document.getElementById("board-urgent"));
+    if (id === "board-open") tidyOpenList();
     // A poll that brought changes replaces the poller itself, whose own events then fire on a
     // detached element that no listener here hears: the new poller arriving is the good news.
     if (id === "board-poll") live(true);
