@@ -104,17 +104,20 @@ UNSEALED = {"prev_hash": "0" * 64, "hash": "0" * 64}
 
 
 class Database:
-    def __init__(self, kind: str, keep: bool):
+    """A SQLite file under bench/data/ or a private PostgreSQL schema, made for one run and removed
+    after it (unless `keep`); `name` starts the file's and the schema's names."""
+
+    def __init__(self, kind: str, keep: bool, name: str = "bench"):
         self.kind, self.keep = kind, keep
-        tag = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        tag = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         if kind == "sqlite":
             DATA.mkdir(exist_ok=True)
-            self.path = DATA / f"board-{tag}.db"
+            self.path = DATA / f"{tag}.db"
             self.url = f"sqlite:///{self.path}"
         else:
             self.schema = tag
             base = database_url(os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
-            self.admin = create_engine(base)
+            self.admin = create_engine(base, pool_pre_ping=True)  # the load test's --db-down cuts it
             with self.admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             self.url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.schema}"

@@ -64,17 +64,16 @@ from pathlib import Path
 import httpx
 import psutil
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 from werkzeug.security import generate_password_hash
 
+from bench.board import Database
 from checkpoint import create_app
 from checkpoint.config import TestConfig, database_url
 from checkpoint.extensions import db
 from checkpoint.models import Attendance, Checkpoint, Handover, Observation, User, Ward
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "loadtest-password"
 WARDS = 168
 CHECKPOINTS_PER_WARD = 3
@@ -94,40 +93,6 @@ TEXTS = ["Hai thanh niên lạ mặt đứng lâu ở đầu hẻm.", "Xe máy k
 
 # ---------------------------------------------------------------------------------------------
 # The database and the city
-
-
-class Database:
-    """A SQLite file or a private PostgreSQL schema, made for this run and removed after it."""
-
-    def __init__(self, kind: str, keep: bool):
-        self.kind, self.keep = kind, keep
-        tag = f"loadtest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        if kind == "sqlite":
-            DATA.mkdir(exist_ok=True)
-            self.path = DATA / f"{tag}.db"
-            self.url = f"sqlite:///{self.path}"
-        else:
-            self.schema = tag
-            base = database_url(os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
-            self.admin = create_engine(base, pool_pre_ping=True)  # --db-down cuts its connection
-            with self.admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-            self.url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.schema}"
-
-    def close(self) -> None:
-        if self.kind == "sqlite":
-            if self.keep:
-                print(f"kept {self.path}")
-                return
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        else:
-            if self.keep:
-                print(f"kept schema {self.schema} ({self.url})")
-            else:
-                with self.admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            self.admin.dispose()
 
 
 @dataclass
@@ -688,7 +653,7 @@ def main(argv=None) -> int:
 
     print(f"bench.loadtest: {args.database}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
           flush=True)
-    database = Database(args.database, args.keep)
+    database = Database(args.database, args.keep, name="loadtest")
     workdir = Path(tempfile.mkdtemp(prefix="loadtest-"))
     server = None
     try:

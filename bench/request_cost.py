@@ -36,7 +36,8 @@ import time
 import brotli
 
 import bench.loadtest as loadtest
-from bench.loadtest import PASSWORD, Database, Phone, new_items, populate
+from bench.board import Database
+from bench.loadtest import PASSWORD, Phone, new_items, populate
 from checkpoint import create_app
 from checkpoint.config import TestConfig
 from checkpoint.extensions import db
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     loadtest.WARDS = 12  # a small city: the per-request path does not depend on the city's size
-    database = Database(args.database, keep=False)
+    database = Database(args.database, keep=False, name="request_cost")
     try:
         city = populate(database.url, 3, 2)
         app = make_app(database.url)
