@@ -12,6 +12,7 @@ from . import localtime
 from .board.maps import DEFAULT_TILE_URL, map_tile_origin
 from .extensions import db, login_manager
 from .forms import LANGUAGE_CHOICES, LanguageForm
+from .pwa.static import FILES
 from .policy import public
 from .rules import RuleViolation
 from .rules.accounts import set_locale
@@ -106,7 +107,7 @@ def init_app(app) -> None:
     @app.after_request
     def security_headers(response):
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.endpoint == "static":
+        if request.endpoint in FILES:
             # CSP, framing and referrer rules govern documents; a stylesheet, script or PNG ignores
             # them, and a phone's first visit would pay ~450 bytes a file for nothing. An SVG opened
             # on its own is a document that could run script: it gets a short policy that allows

@@ -85,6 +85,7 @@ ROUTES = {
     "pwa.service_worker": ("GET", "/sw.js", None, EVERYONE_OK),
     "pwa.manifest": ("GET", "/manifest.webmanifest", None, EVERYONE_OK),
     "pwa.offline": ("GET", "/offline", None, EVERYONE_OK),
+    "pwa.outbox_words": ("GET", "/outbox-words.js?lang=vi", None, EVERYONE_OK),
     # Admin area (issue 5): wards, staff accounts, moving a person ({person} is ward B's volunteer).
     "admin.ward_new": ("GET", "/admin/wards/new", None, only("admin")),
     "admin.ward_edit": ("GET", "/admin/wards/A/edit", None, only("admin")),

@@ -1,6 +1,7 @@
 """The server's side of the phone's outbox: whose session it is, whose items, and what pages give the script."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -18,7 +19,8 @@ from tests.factories import jpeg_bytes
 SESSION = "/api/v1/session"
 SYNC = "/api/v1/sync"
 PHOTOS = "/api/v1/photos"
-CONFIG = re.compile(r'<script type="application/json" id="outbox-config">(.*?)</script>', re.S)
+WORDS_URL = re.compile(r'<script src="(/outbox-words\.js\?[^"]+)"')
+WORDS = re.compile(r'^"use strict";\nself\.OutboxConfig = (.*);\n$', re.S)
 USER_KEY = re.compile(r'<meta name="user-key" content="([0-9a-f]+)">')
 
 
@@ -37,8 +39,10 @@ def observations() -> int:
     return db.session.scalar(select(func.count()).select_from(Observation))
 
 
-def outbox_config(page: str) -> dict:
-    return json.loads(CONFIG.search(page).group(1))
+def outbox_config(client, page: str) -> dict:
+    """What the page's outbox script is given: the words script the page loads, read as JSON."""
+    script = client.get(html.unescape(WORDS_URL.search(page).group(1))).get_data(as_text=True)
+    return json.loads(WORDS.match(script).group(1))
 
 
 def test_the_session_says_whose_it_is_with_the_key_the_pages_carry(client, mai):
@@ -97,7 +101,7 @@ def test_the_same_batch_sent_twice_stores_each_item_once(client, mai):
 
 def test_duty_pages_give_the_script_its_words_in_vietnamese(client, mai):
     client.login(mai.phone)
-    config = outbox_config(client.get("/me").get_data(as_text=True))
+    config = outbox_config(client, client.get("/me").get_data(as_text=True))
     assert config["text"]["waiting"] == "chờ gửi"
     assert config["kinds"]["check_in"] == "Vào ca"
     assert config["urls"] == {"sync": SYNC, "photos": PHOTOS, "session": SESSION, "login": "/login", "home": "/me"}
@@ -107,14 +111,43 @@ def test_duty_pages_give_the_script_its_words_in_vietnamese(client, mai):
 def test_the_scripts_words_follow_the_persons_language(client, make, post):
     make.volunteer(post, phone="0901234569", locale="en")
     client.login("0901234569")
-    assert outbox_config(client.get("/me").get_data(as_text=True))["text"]["waiting"] == "waiting to send"
+    assert outbox_config(client, client.get("/me").get_data(as_text=True))["text"]["waiting"] == "waiting to send"
+
+
+def test_the_words_are_one_file_per_language_kept_a_year_and_by_the_worker(client, mai):
+    client.login(mai.phone)
+    page = client.get("/me").get_data(as_text=True)
+    url = html.unescape(WORDS_URL.search(page).group(1))
+    assert "outbox-config" not in page  # not in every page: once, in a file the phone keeps
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.mimetype == "text/javascript"
+    assert "immutable" in answer.headers["Cache-Control"] and "Cookie" not in answer.headers.get("Vary", "")
+    assert "Set-Cookie" not in answer.headers and "Content-Security-Policy" not in answer.headers
+    assert client.get(url, headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
+    # An old or missing fingerprint: the current words, but asked again next time.
+    assert client.get("/outbox-words.js?lang=vi&v=0000000000").headers["Cache-Control"] == "no-cache"
+    assert client.get("/outbox-words.js?lang=xx").status_code == 404
+    worker = client.get("/sw.js").get_data(as_text=True)
+    precache = json.loads(re.search(r"const PRECACHE\s*=\s*(\[.*?\]);", worker).group(1))
+    words = [entry for entry in precache if entry.startswith("/outbox-words.js")]
+    assert url in precache and len(words) == 2  # both languages, as the offline page
+
+
+def test_the_words_file_changes_its_address_when_a_word_changes(client, mai, monkeypatch):
+    from checkpoint.volunteer import outbox
+    client.login(mai.phone)
+    before = WORDS_URL.search(client.get("/me").get_data(as_text=True)).group(1)
+    monkeypatch.setattr(outbox, "CATEGORY_LABELS", {**outbox.CATEGORY_LABELS, "other": "Việc khác"})
+    page = client.get("/me").get_data(as_text=True)
+    assert WORDS_URL.search(page).group(1) != before
+    assert outbox_config(client, page)["categories"]["other"] == "Việc khác"
 
 
 def test_police_pages_carry_no_outbox(client, make, ward):
     make.user("police", ward=ward, phone="0900000021")
     client.login("0900000021")
     page = client.get("/wards/BC/board").get_data(as_text=True)
-    assert "outbox-config" not in page and "outbox.js" not in page
+    assert "outbox-words.js" not in page and "outbox.js" not in page
 
 
 @pytest.mark.parametrize("url, kind", [
@@ -151,7 +184,7 @@ def test_the_forms_still_post_to_the_server_without_javascript(client, mai, post
 
 def test_the_worker_brings_the_outbox_with_it_and_precaches_it(client):
     worker = client.get("/sw.js").get_data(as_text=True)
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", worker).group(1))
+    precache = json.loads(re.search(r"const PRECACHE\s*=\s*(\[.*?\]);", worker).group(1))
     outbox = re.search(r'importScripts\("(/static/js/outbox\.js\?v=[0-9a-f]+)"\)', worker)
     assert outbox and outbox.group(1) in precache
     assert {"/static/js/outbox.js", "/static/css/outbox.css"} <= {url.split("?")[0] for url in precache}

@@ -6,13 +6,14 @@ import json
 from datetime import datetime, timezone
 from hashlib import sha256
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
 from ..forms import LANGUAGE_CHOICES
 from ..policy import public
-from . import bp
+from ..volunteer.outbox import outbox_script, outbox_script_url
+from . import bp, static
 from .shell import Shell, build_shell
 
 THEME_COLOUR = "#0b4f8a"  # --primary in static/css/app.css
@@ -26,6 +27,7 @@ def _compute_shell(state) -> None:
     app = state.app
     app.extensions["pwa_shell"] = build_shell(app.static_folder, salt=app.config.get("PWA_VERSION_SALT", ""))
     app.url_defaults(_fingerprint_static_urls)
+    static.init_app(app)  # registered first: its compression runs after the caching headers are set
     app.after_request(_cache_fingerprinted_static_files)
 
 
@@ -77,6 +79,7 @@ def service_worker():
     shell = current_shell()
     offline_pages = {code: url_for("pwa.offline", lang=code) for code in LANGUAGES}
     precache = [url_for("static", filename=name) for name in shell.phone_files] + list(offline_pages.values())
+    precache += [outbox_script_url(code) for code in LANGUAGES]  # the outbox's words, in each language
     # The same bytes for everyone (no language, no user): any change makes browsers install it anew.
     # The outbox's store and sender (static/js/outbox.js) run in the worker too, for Background Sync.
     outbox = {"script": url_for("static", filename="js/outbox.js"),
@@ -84,11 +87,31 @@ def service_worker():
                        "session": url_for("api.session_info")}}
     body = render_template("pwa/sw.js", version=shell.version, precache=precache, offline_pages=offline_pages,
                            default_language=LANGUAGES[0], outbox=outbox)
+    if current_app.config["STATIC_MINIFY"]:
+        body = static.minifier("sw.js")(body)  # as our static scripts (checkpoint/pwa/static.py)
     response = make_response(body)
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     # Browsers ask for the worker again on every navigation: unchanged, it costs a 304 and no body.
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/outbox-words.js")
+@public
+def outbox_words():
+    """The outbox script's words and settings in one language (`?lang=`), the same for everyone.
+    Asked for by its current `?v=` it never changes and is kept a year, like a static file."""
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        abort(404)
+    response = make_response(outbox_script(lang))
+    response.mimetype = "text/javascript"
+    if request.args.get("v") == outbox_script_url(lang).rpartition("v=")[2]:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
 

@@ -14,13 +14,15 @@ SHELL_SOURCES = ("templates/pwa/offline.html", "templates/pwa/sw.js",
                  "checkpoint/translations/vi/LC_MESSAGES/messages.po",
                  "checkpoint/translations/en/LC_MESSAGES/messages.po")
 NOT_SHELL = (".py", ".pyc")
-# Desk screens (board, roster, reports, admin) are never used offline, and the install icons are
-# fetched by the browser itself when it installs the app: keeping them would only make a phone's
-# first visit heavier. tests/test_pwa.py checks that every file a volunteer page uses is kept.
+# Desk screens (board, roster, reports, admin, the QR poster's print.css) are never used offline, and
+# the install icons (the manifest's and the apple-touch-icon) are fetched by the browser itself when
+# it installs the app: keeping them would only make a phone's first visit heavier. tests/test_pwa.py
+# checks that every file a volunteer page uses is kept.
 NOT_ON_THE_PHONE = frozenset({
     "css/admin.css", "css/attendance.css", "css/audit.css", "css/board.css", "css/police.css",
-    "css/reports.css", "css/roster.css", "css/roster-print.css", "css/ward.css", "js/board.js",
-    "js/map-picker.js", "js/copy.js", "js/print.js", "icons/icon-512.png", "icons/icon-maskable-512.png",
+    "css/print.css", "css/reports.css", "css/roster.css", "css/roster-print.css", "css/ward.css",
+    "js/board.js", "js/map-picker.js", "js/copy.js", "js/print.js",
+    "icons/apple-touch-icon-180.png", "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png",
 })
 
 

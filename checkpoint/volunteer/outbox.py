@@ -1,7 +1,11 @@
 """What static/js/outbox.js needs from the server: its words in the user's language, URLs, the clock."""
 from __future__ import annotations
 
+import json
+from hashlib import sha256
+
 from flask import current_app, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..localtime import to_local
@@ -11,8 +15,8 @@ from .forms import CATEGORY_LABELS
 
 
 def outbox_config() -> dict:
-    """Rendered into every duty page as JSON (templates/volunteer/_outbox.html); the script has no
-    words of its own, so everything it shows is translated here."""
+    """What the script is given (`outbox_script`); it has no words of its own, so everything it
+    shows is translated here."""
     offset = to_local(utcnow()).utcoffset()
     return {
         "urls": {"sync": url_for("api.sync"), "photos": url_for("api.photo"), "session": url_for("api.session_info"),
@@ -49,6 +53,25 @@ def outbox_config() -> dict:
     }
 
 
+def outbox_script(lang: str) -> str:
+    """The config as a script, one per language, the same for everyone: every duty page loads it
+    before outbox.js, and the service worker keeps it with the shell. A file of its own, not JSON in
+    each page, so that a phone downloads the words once, not with every page it opens or keeps."""
+    with force_locale(lang):
+        config = json.dumps(outbox_config(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # JSON is JavaScript, except that browsers older than ES2019 end a line at U+2028/2029 in a string.
+    config = config.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f'"use strict";\nself.OutboxConfig = {config};\n'
+
+
+def outbox_script_url(lang: str | None = None) -> str:
+    """The script's address in a language, with a hash of its content: a new text is a new URL, so
+    the browser may keep it for a year (pwa.outbox_words)."""
+    lang = lang or str(get_locale())
+    fingerprint = sha256(outbox_script(lang).encode()).hexdigest()[:10]
+    return url_for("pwa.outbox_words", lang=lang, v=fingerprint)
+
+
 def offline_pages(checkpoints) -> list[str]:
     """The forms and logs a volunteer needs without a connection; the service worker keeps them."""
     pages = [url_for("volunteer.urgent")]
@@ -60,4 +83,4 @@ def offline_pages(checkpoints) -> list[str]:
 
 @bp.app_context_processor
 def outbox_context():
-    return {"outbox_config": outbox_config, "offline_pages": offline_pages}
+    return {"outbox_script_url": outbox_script_url, "offline_pages": offline_pages}

@@ -211,12 +211,11 @@
 
   // ——— The page ———
 
-  const configElement = document.getElementById("outbox-config");
+  const config = scope.OutboxConfig;  // its words and settings: /outbox-words.js, loaded just before
   const personMeta = document.querySelector('meta[name="user-key"]');
-  if (!configElement || !personMeta || !("indexedDB" in scope)) {
+  if (!config || !personMeta || !("indexedDB" in scope)) {
     return;  // not a volunteer's page, or no IndexedDB: the forms post to the server as they always did
   }
-  const config = JSON.parse(configElement.textContent);
   const text = config.text;
   const person = personMeta.content;
   const panel = document.getElementById("outbox");

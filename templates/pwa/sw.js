@@ -10,7 +10,7 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE_PAGES = {{ offline_pages|tojson }};  // language -> the offline page in it
 const DEFAULT_LANGUAGE = {{ default_language|tojson }};
 const SHELL = new Set(PRECACHE);
-// Stylesheets name their icons without the fingerprint (url(../icons/…)): the same file of this shell.
+// A static file asked for without its fingerprint (…/app.css, not …/app.css?v=…): the same file of this shell.
 const SHELL_BY_PATH = new Map(PRECACHE.filter((url) => url.includes("?v=")).map((url) => [url.split("?")[0], url]));
 // The phone's outbox: the same store and sender as the pages use (self.Outbox).
 const OUTBOX_URLS = {{ outbox.urls|tojson }};
@@ -42,10 +42,11 @@ const PAGE_LANGUAGE = /<html lang="([a-z]+)/;
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
-    // Static files carry their content hash in the address (?v=…), so a copy the browser already
-    // holds in its HTTP cache is exactly this deploy's and need not cross the network again; the
-    // offline pages have no such address and always come from the server.
-    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: url.includes("?v=") ? "default" : "reload" })));
+    // Static files and the outbox's words carry their content hash in the address (v=…), so a copy
+    // the browser already holds in its HTTP cache is exactly this deploy's and need not cross the
+    // network again; the offline pages have no such address and always come from the server.
+    const fingerprinted = (url) => new URL(url, self.location).searchParams.has("v");
+    await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: fingerprinted(url) ? "default" : "reload" })));
     await self.skipWaiting();
   })());
 });
