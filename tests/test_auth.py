@@ -145,7 +145,7 @@ def test_changing_the_password_works_and_ends_other_sessions(app, volunteer):
 def test_a_bad_password_change_says_why_and_changes_nothing(client, volunteer, fields, message):
     client.login("0901234567")
     response = client.post_form("/account/password", fields)
-    assert response.status_code == 200 and f"<li>{message}</li>" in response.get_data(as_text=True)
+    assert response.status_code == 422 and f"<li>{message}</li>" in response.get_data(as_text=True)
     assert client.application.test_client().login("0901234567", "password123").status_code == 302
 
 

@@ -306,4 +306,4 @@ def test_the_report_prints_from_a_button_without_inline_script(desk, logged):
 def test_a_bad_day_comes_back_with_the_reason(en_desk, logged):
     response = en_desk.get("/wards/P4/report?day=2026-13-45")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Write the date as dd/mm/yyyy" in page
+    assert response.status_code == 422 and "Write the date as dd/mm/yyyy" in page

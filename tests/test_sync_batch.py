@@ -100,6 +100,14 @@ def test_the_person_is_read_once_per_batch_not_again_after_the_commit(phone):
     assert len(reads_of_the_person) == 1, reads_of_the_person
 
 
+def test_a_volunteers_checkpoint_is_read_once_with_their_membership(phone):
+    token = phone.csrf_token()
+    with statements() as sent:
+        assert send(phone, observation(), observation(), token=token) == [("accepted", None)] * 2
+    reads_of_checkpoints = [s for s in sent if s.startswith("SELECT") and "FROM checkpoint" in s]
+    assert len(reads_of_checkpoints) == 1 and "checkpoint_member" in reads_of_checkpoints[0], reads_of_checkpoints
+
+
 def test_a_mixed_batch_answers_each_item_and_stores_exactly_the_accepted_ones(phone):
     earlier = observation()
     assert send(phone, earlier) == [("accepted", None)]

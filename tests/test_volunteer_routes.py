@@ -126,7 +126,7 @@ def test_a_double_submitted_observation_is_one_entry(phone, post):
 ])
 def test_a_bad_observation_comes_back_with_the_reason_and_writes_nothing(phone, post, fields, message):
     response = phone.post_form(f"/checkpoints/{post.id}/observe", {"uuid": str(uuid.uuid4()), **fields})
-    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert count(Observation) == 0
 
 
@@ -136,6 +136,7 @@ def test_a_fake_photo_is_refused_next_to_the_field_and_nothing_is_written(phone,
                                {"uuid": str(uuid.uuid4()), "category": "theft", "severity": "info", "text": "Mất xe",
                                 "photo": (io.BytesIO(content), "photo.jpg")}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
+    assert response.status_code == 422
     if content:
         assert 'id="photo-errors"' in page and "Tệp này không phải là ảnh." in page
     assert count(Observation) == 0 and count(Photo) == 0
@@ -182,14 +183,14 @@ def test_a_missing_item_needs_a_remark(phone, post):
     fields = {"uuid": str(uuid.uuid4()), "check_out_uuid": str(uuid.uuid4()), "summary": "Ca yên tĩnh",
               "ok-0": "1", "ok-2": "1", "ok-3": "1", "ok-4": "1"}
     response = phone.post_form(f"/checkpoints/{post.id}/handover", fields)
-    assert "Hãy ghi rõ tình trạng của: Đèn pin." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Hãy ghi rõ tình trạng của: Đèn pin." in response.get_data(as_text=True)
     assert count(Handover) == 0
 
 
 def test_the_author_cannot_accept_their_own_handover(phone, make, post, mai):
     handover = make.duty_records(post, mai)["handover"]
     response = phone.post_form(f"/handovers/{handover.id}", {"uuid": str(uuid.uuid4())})
-    assert response.status_code == 200
+    assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Handover, handover.id).accepted_at is None
 
@@ -256,5 +257,15 @@ def test_a_decompression_bomb_is_refused_cleanly(phone, post):
     response = phone.post_form(f"/checkpoints/{post.id}/observe",
                                {"uuid": str(uuid.uuid4()), "category": "theft", "severity": "info", "text": "Mất xe",
                                 "photo": (io.BytesIO(bomb.getvalue()), "bomb.png")}, content_type="multipart/form-data")
-    assert "Ảnh có quá nhiều điểm ảnh." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Ảnh có quá nhiều điểm ảnh." in response.get_data(as_text=True)
     assert count(Observation) == 0 and count(Photo) == 0
+
+
+def test_every_duty_form_answers_422_with_its_mistakes(phone, make, post, mai):
+    """Rule 4: a form that comes back with its mistakes marked says so in its status, too."""
+    too_long = phone.post_form("/urgent", {"uuid": str(uuid.uuid4()), "checkpoint": str(post.id), "text": "x" * 400})
+    assert too_long.status_code == 422 and count(Observation) == 0
+    observation = make.observation(post, mai, text="Xe biển số 59-X1 123.45")
+    empty = phone.post_form(f"/observations/{observation.id}", {"uuid": str(uuid.uuid4()), "text": ""})
+    assert empty.status_code == 422 and count(Observation) == 1
+    assert phone.get(f"/checkpoints/{post.id}/observe").status_code == 200  # the form itself, not a mistake

@@ -114,4 +114,4 @@ def password():
             login_user(current_user._get_current_object(), remember=remember)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.home"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200

@@ -147,7 +147,7 @@ def report(code: str):
         result = daily_report(ward, day, now)
         form.day.data, form.day.raw_data = day, None
     return render_template("board/report.html", ward=ward, form=form, report=result, now=now,
-                           hours=_hours, timedelta=timedelta)
+                           hours=_hours, timedelta=timedelta), 422 if form.errors else 200
 
 
 def _hours(value: float) -> str:

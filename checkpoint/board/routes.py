@@ -1,14 +1,14 @@
 """The live board: the full page, the change poll, and the tiles' own refresh."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from ..models import utcnow
 from ..policy import authorize, roles
 from ..rules import board as board_rules
 from ..rules.board import (REGIONS, changes_since, open_observations, unaccepted_handovers,
                            urgent_unacknowledged)
-from ..rules.coverage import coverage_for, ward_change_seq
+from ..rules.coverage import coverage_for, ward_and_change_seq, ward_change_seq
 from ..ward.routes import ward_or_404
 from . import bp
 
@@ -50,16 +50,19 @@ def board(code: str):
 @roles(*BOARD_ROLES)
 def changes(code: str):
     """204 when nothing changed since `since` (one indexed query); else the changed regions, or
-    only the new cards of the open list when new observations are all that happened to it."""
-    ward = _ward(code)
+    only the new cards of the open list and the tiles' "last entry" lines when new observations
+    are all that happened to them."""
+    ward, seq = ward_and_change_seq(code)
+    if ward is None:
+        abort(404)
+    authorize("ward.view", ward)
     since = request.args.get("since", type=int, default=0)
-    seq = ward_change_seq(ward.id)
     if seq <= since:
         return "", 204
     now = utcnow()
     changes = changes_since(ward, since)
     return render_template("board/_changes.html", ward=ward, now=now, seq=seq, new_open=changes.new_open,
-                           **_regions(ward, changes.regions, now))
+                           last_entries=changes.last_entries, **_regions(ward, changes.regions, now))
 
 
 @bp.get("/wards/<code>/board/tiles")

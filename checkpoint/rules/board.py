@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Activity, Checkpoint, Comment, Handover, Observation, Ward
@@ -60,12 +62,26 @@ def unaccepted_handovers(ward: Ward) -> list[Handover]:
 
 @dataclass
 class Changes:
-    """What a poll must send: regions to render whole, and new open observations to add on top."""
+    """What a poll must send: regions to render whole, new open observations to add on top, and
+    the "last entry" line of the tiles whose checkpoints have new observations."""
     regions: set[str] = field(default_factory=set)
     new_open: list[Observation] = field(default_factory=list)
+    last_entries: dict[int, datetime | None] = field(default_factory=dict)
 
 
 CREATED = "observation.created"
+# More activity than this since a board's last poll, and it gets every region whole.
+WINDOW = 500
+# Built once, the poll's statements (bench/README.md, request_cost): the activity since the last
+# poll, oldest first, and the new observations of the busy case.
+_SINCE = (select(Activity.action, Activity.subject_id)
+          .where(Activity.ward_id == bindparam("ward_id"), Activity.id > bindparam("since"))
+          .order_by(Activity.id).limit(bindparam("limit")))
+_NEW_OBSERVATIONS = (select(Observation).join(Checkpoint, Observation.checkpoint_id == Checkpoint.id)
+                     .where(Checkpoint.ward_id == bindparam("ward_id"), Observation.corrects_id.is_(None),
+                            Observation.id.in_(bindparam("ids", expanding=True)))
+                     .options(joinedload(Observation.checkpoint), joinedload(Observation.author))
+                     .order_by(Observation.occurred_at.desc()))
 
 
 def changes_since(ward: Ward, since: int) -> Changes:
@@ -73,32 +89,59 @@ def changes_since(ward: Ward, since: int) -> Changes:
 
     The busy case is new observations and nothing else about observations: then the open list is
     not rendered again (50 cards, most of a poll's cost) but only the new cards are sent, for the
-    board to put in their place; and the urgent list only when one of them is urgent. Anything
-    else touching observations (acknowledged, resolved, corrected, commented) renders the regions
-    whole, as does a board so far behind that more than a full list is new."""
-    actions = set(db.session.scalars(select(Activity.action).where(Activity.ward_id == ward.id, Activity.id > since)
-                                     .distinct()))
+    board to put in their place; the urgent list only when one of them is urgent; and of the tiles
+    only the "last entry" line of their checkpoints, unless something else changed the tiles.
+    Anything else touching observations (acknowledged, resolved, corrected, commented) renders the
+    regions whole, as does a board so far behind that more than a full list is new, and a board
+    that was away for more than WINDOW activities gets every region."""
     changes = Changes()
+    rows = db.session.execute(_SINCE, {"ward_id": ward.id, "since": since, "limit": WINDOW + 1}).all()
+    if len(rows) > WINDOW:  # a board that was away: everything again
+        changes.regions.update(REGIONS)
+        return changes
+    actions = {action for action, _subject in rows}
     for action in actions - {CREATED}:
         for prefix, touched in REGIONS_BY_ACTION_PREFIX.items():
             if action.startswith(prefix):
                 changes.regions.update(touched)
     if CREATED not in actions:
         return changes
-    changes.regions.add("tiles")
     if "open" in changes.regions:
-        changes.regions.add("urgent")
+        changes.regions.update(("urgent", "tiles"))
         return changes
-    ids = list(db.session.scalars(select(Activity.subject_id).where(
-        Activity.ward_id == ward.id, Activity.id > since, Activity.action == CREATED).limit(OPEN_LIMIT + 1)))
+    ids = [subject for action, subject in rows if action == CREATED]
     if len(ids) > OPEN_LIMIT:
-        changes.regions.update(("urgent", "open"))
+        changes.regions.update(("urgent", "open", "tiles"))
         return changes
-    new = db.session.scalars(_ward_observations(ward).where(Observation.id.in_(ids))
-                             .order_by(Observation.occurred_at.desc()))
+    # Nothing but their creation happened to these observations since the last poll (anything else
+    # has an activity of its own, and would have sent the list whole): no comments, corrections,
+    # acknowledgement or resolution to load with them, only their checkpoint and author.
+    new = db.session.scalars(_NEW_OBSERVATIONS, {"ward_id": ward.id, "ids": ids})
+    checkpoints = set()
     for observation in new:
+        set_committed_value(observation, "comments", [])
+        set_committed_value(observation, "corrections", [])
+        checkpoints.add(observation.checkpoint_id)
         if observation.severity == "urgent" and observation.status == "open":
             changes.regions.add("urgent")
         elif observation.status in ("open", "acknowledged"):
             changes.new_open.append(observation)
+    if "tiles" not in changes.regions:
+        changes.last_entries = last_entries(ward, checkpoints)
     return changes
+
+
+def last_entries(ward: Ward, checkpoint_ids) -> dict[int, datetime | None]:
+    """The newest observation time (corrections included, as on the tiles) of these checkpoints of
+    the ward that have a tile (active ones), in code order."""
+    if not checkpoint_ids:
+        return {}
+    rows = db.session.execute(_LAST_ENTRIES, {"ward_id": ward.id, "ids": list(checkpoint_ids)})
+    return {checkpoint_id: newest_at for checkpoint_id, newest_at in rows}
+
+
+_LAST_ENTRIES = (select(Checkpoint.id, select(func.max(Observation.occurred_at))
+                        .where(Observation.checkpoint_id == Checkpoint.id).correlate(Checkpoint).scalar_subquery())
+                 .where(Checkpoint.ward_id == bindparam("ward_id"), Checkpoint.active.is_(True),
+                        Checkpoint.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Checkpoint.code))

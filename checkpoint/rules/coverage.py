@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -112,6 +112,19 @@ def ward_change_seq(ward_id: int) -> int:
     """The newest activity id of the ward (0 when none): the board refreshes when it grows."""
     # A bare max() on the (ward_id, id) index: one backward step, on both databases.
     return db.session.scalar(select(func.max(Activity.id)).where(Activity.ward_id == ward_id)) or 0
+
+
+# Built once: the board's poll runs it a hundred times a second across the city, and building a
+# statement costs more than the database's answer (bench/README.md, request_cost).
+_WARD_AND_SEQ = select(Ward, select(func.max(Activity.id)).where(Activity.ward_id == Ward.id)
+                       .correlate(Ward).scalar_subquery()).where(Ward.code == bindparam("code"))
+
+
+def ward_and_change_seq(code: str) -> tuple[Ward | None, int]:
+    """The ward with this code and its change sequence (as ward_change_seq), in one query: the
+    poll's whole cost when nothing changed, besides loading the user."""
+    row = db.session.execute(_WARD_AND_SEQ, {"code": code.upper()}).first()
+    return (row[0], row[1] or 0) if row else (None, 0)
 
 
 def _state(here: list[Presence], running: Shift | None, now: datetime) -> str:

@@ -140,7 +140,7 @@ def check_out_view(checkpoint_id: int):
             flash(_("Checked out of %(name)s. Thank you!", name=checkpoint.name), "success")
         return redirect(url_for("volunteer.my_shift"), 303)
     return render_template("volunteer/check_out.html", checkpoint=checkpoint, form=form,
-                           handover_form=HandoverForm(), open_items=open_observations(checkpoint))
+                           handover_form=HandoverForm(), open_items=open_observations(checkpoint)), _status(form)
 
 
 @bp.route("/checkpoints/<int:checkpoint_id>/observe", methods=["GET", "POST"])
@@ -169,7 +169,7 @@ def observe(checkpoint_id: int):
             db.session.commit()
             flash(_("Logged."), "success")
             return redirect(url_for("volunteer.log", checkpoint_id=checkpoint.id), 303)
-    return render_template("volunteer/observe.html", checkpoint=checkpoint, form=form)
+    return render_template("volunteer/observe.html", checkpoint=checkpoint, form=form), _status(form)
 
 
 def _store_uploaded_photo(form, now: datetime):
@@ -206,7 +206,8 @@ def urgent():
             db.session.commit()
             return redirect(url_for("volunteer.urgent_sent", observation_id=observation.id), 303)
     default = present.checkpoint if present else (checkpoints[0] if checkpoints else None)
-    return render_template("volunteer/urgent.html", form=form, checkpoints=checkpoints, default=default)
+    return (render_template("volunteer/urgent.html", form=form, checkpoints=checkpoints, default=default),
+            _status(form))
 
 
 @bp.get("/urgent/<int:observation_id>")
@@ -247,9 +248,15 @@ def handover(checkpoint_id: int):
             db.session.commit()
             flash(_("Handover written. The next team will accept it."), "success")
             return redirect(url_for("volunteer.log", checkpoint_id=checkpoint.id), 303)
+    status = 422 if form.errors or equipment_error else 200
     return render_template("volunteer/check_out.html", checkpoint=checkpoint, form=CheckOutForm(),
                            handover_form=form, equipment=equipment, equipment_error=equipment_error,
-                           open_items=open_observations(checkpoint))
+                           open_items=open_observations(checkpoint)), status
+
+
+def _status(form) -> int:
+    """422 when a submitted form comes back with its mistakes marked (rule 4), else 200."""
+    return 422 if form.errors else 200
 
 
 def _equipment_from(values, checkpoint: Checkpoint) -> list[dict]:
@@ -278,7 +285,7 @@ def handover_accept(handover_id: int):
             db.session.commit()
             flash(_("Handover accepted."), "success")
             return redirect(url_for("volunteer.my_shift"), 303)
-    return render_template("volunteer/handover.html", handover=item, form=form)
+    return render_template("volunteer/handover.html", handover=item, form=form), _status(form)
 
 
 @bp.get("/checkpoints/<int:checkpoint_id>/log")
@@ -322,7 +329,8 @@ def observation(observation_id: int):
             db.session.commit()
             flash(_("Correction added."), "success")
             return redirect(url_for("volunteer.observation", observation_id=original.id), 303)
-    return render_template("volunteer/observation.html", observation=original, form=form, may_correct=may_correct)
+    return (render_template("volunteer/observation.html", observation=original, form=form, may_correct=may_correct),
+            _status(form))
 
 
 @bp.get("/photos/<photo_uuid>.jpg")

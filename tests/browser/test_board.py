@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from checkpoint.extensions import db
 from checkpoint.models import Checkpoint, User, utcnow
@@ -125,8 +126,16 @@ def test_new_observations_join_the_open_list_in_order_without_disturbing_a_note_
             db.session.get(Checkpoint, post_id), db.session.get(User, mai_id),
             now=utcnow() - timedelta(minutes=minutes_ago), text=text).id)
 
+    tile = board.locator(f"#tile-{post_id}")
+    tile.evaluate("tile => tile.dataset.marker = 'the same tile'")
+    last_entry = board.locator(f"#tile-last-{post_id}")
+    before = last_entry.inner_text()
     newest = observe(0, "Quan sát mới nhất")
     board.locator(f"#obs-{newest}").wait_for(timeout=15_000)
+    # Of the tiles, only the checkpoint's "last entry" line is sent and swapped; the tile stays.
+    expect(last_entry).not_to_have_text(before, timeout=15_000)
+    assert last_entry.inner_text().startswith("Ghi nhận gần nhất: ")
+    assert tile.get_attribute("data-marker") == "the same tile"
     late = observe(15, "Quan sát gửi muộn")  # synced late: it happened between A and B
     board.locator(f"#obs-{late}").wait_for(timeout=15_000)
 
