@@ -14,6 +14,8 @@ test's two hot requests through the Flask test client, one at a time:
 - `POST /api/v1/sync` with the load test's batches (1–3 observations, sometimes a check-in or a
   check-out), from a rotating set of volunteers;
 - `GET /wards/<code>/board/changes?since=…`, the board's poll, following the `since` it is given;
+- a *busy* poll: the same poll right after four new observations of its ward (the syncs are not
+  measured), which is what nearly every poll is at the city's rate in the load test;
 - the same poll with `since=0` on the wards the syncs filled (50 open observations and more), so
   every region is rendered: what a board costs each time its busy ward changes.
 
@@ -32,6 +34,7 @@ import pstats
 import random
 import statistics
 import time
+import uuid
 
 import brotli
 
@@ -150,6 +153,40 @@ def main(argv=None) -> int:
                         since[0] = int(found.group(1))
                 yield call
 
+        def post_items(phone, client, items):
+            response = client.post("/api/v1/sync", data=json.dumps({"items": items}),
+                                   content_type="application/json", headers={"X-CSRFToken": phone.token})
+            if response.status_code != 200:
+                raise RuntimeError(f"sync answered {response.status_code}")
+
+        def busy_poll_calls(n):
+            """A poll that finds four new observations of its ward and nothing else: the load test's
+            poll at the city's rate (~0.8 observations a second per ward, a poll every 5 s). The
+            syncs before each poll run outside the measured time."""
+            per_ward = len(city.volunteers) // len(city.boards)
+            wards: dict[int, list] = {}
+            for index, phone_and_client in enumerate(phones):
+                wards.setdefault(index // per_ward, []).append(phone_and_client)
+            for i in range(n):
+                w = list(wards)[i % len(wards)]
+                client, ward, since = boards[w]
+                for k in range(4):
+                    phone, phone_client = wards[w][k % len(wards[w])]
+                    post_items(phone, phone_client, [{
+                        "uuid": str(uuid.uuid4()), "kind": "observation", "checkpoint": phone.checkpoint,
+                        "category": rng.choice(loadtest.CATEGORIES), "severity": rng.choice(loadtest.SEVERITIES),
+                        "text": rng.choice(loadtest.TEXTS), "occurred_at": loadtest.moment(rng.uniform(1, 300))}])
+
+                def call(client=client, ward=ward, since=since):
+                    response = client.get(f"/wards/{ward}/board/changes?since={since[0]}",
+                                          headers={"HX-Request": "true", "Accept-Encoding": "br, gzip"})
+                    if response.status_code != 200:
+                        raise RuntimeError(f"busy poll answered {response.status_code}")
+                    body = brotli.decompress(response.get_data()) if response.headers.get(
+                        "Content-Encoding") == "br" else response.get_data()
+                    since[0] = int(loadtest.POLL_SEQ.search(body.decode()).group(1))
+                yield call
+
         def changes_calls(n):
             """A poll that finds every region changed, on a ward whose open list is full (the
             sync phase filled the first wards): what a busy ward's board costs at each change."""
@@ -170,6 +207,7 @@ def main(argv=None) -> int:
             call()
         measure("sync", sync_calls(args.requests), args.profile, args.sort)
         measure("board poll", poll_calls(args.requests), args.profile, args.sort)
+        measure("busy poll", busy_poll_calls(args.requests // 2), args.profile, args.sort)
         measure("board changes", changes_calls(args.requests // 4), args.profile, args.sort)
         with app.app_context():
             db.engine.dispose()
