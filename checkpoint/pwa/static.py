@@ -38,7 +38,7 @@ _MAX_KEPT = 256
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, except that a static file neither varies on nor sets the cookie."""
+    """Flask's signed-cookie sessions, except that a file (FILES) neither varies on nor sets the cookie."""
 
     def save_session(self, app, session, response) -> None:
         if request.endpoint in FILES:

@@ -73,7 +73,7 @@ CREATED = "observation.created"
 # More activity than this since a board's last poll, and it gets every region whole.
 WINDOW = 500
 # Built once, the poll's statements (bench/README.md, request_cost): the activity since the last
-# poll, oldest first, and the new observations of the busy case.
+# poll, oldest first; the new observations of the busy case; their checkpoints' last entries.
 _SINCE = (select(Activity.action, Activity.subject_id)
           .where(Activity.ward_id == bindparam("ward_id"), Activity.id > bindparam("since"))
           .order_by(Activity.id).limit(bindparam("limit")))
@@ -82,6 +82,11 @@ _NEW_OBSERVATIONS = (select(Observation).join(Checkpoint, Observation.checkpoint
                             Observation.id.in_(bindparam("ids", expanding=True)))
                      .options(joinedload(Observation.checkpoint), joinedload(Observation.author))
                      .order_by(Observation.occurred_at.desc()))
+_LAST_ENTRIES = (select(Checkpoint.id, select(func.max(Observation.occurred_at))
+                        .where(Observation.checkpoint_id == Checkpoint.id).correlate(Checkpoint).scalar_subquery())
+                 .where(Checkpoint.ward_id == bindparam("ward_id"), Checkpoint.active.is_(True),
+                        Checkpoint.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Checkpoint.code))
 
 
 def changes_since(ward: Ward, since: int) -> Changes:
@@ -138,10 +143,3 @@ def last_entries(ward: Ward, checkpoint_ids) -> dict[int, datetime | None]:
         return {}
     rows = db.session.execute(_LAST_ENTRIES, {"ward_id": ward.id, "ids": list(checkpoint_ids)})
     return {checkpoint_id: newest_at for checkpoint_id, newest_at in rows}
-
-
-_LAST_ENTRIES = (select(Checkpoint.id, select(func.max(Observation.occurred_at))
-                        .where(Observation.checkpoint_id == Checkpoint.id).correlate(Checkpoint).scalar_subquery())
-                 .where(Checkpoint.ward_id == bindparam("ward_id"), Checkpoint.active.is_(True),
-                        Checkpoint.id.in_(bindparam("ids", expanding=True)))
-                 .order_by(Checkpoint.code))
