@@ -136,22 +136,23 @@ def main(argv=None) -> int:
                             phone.checked_in = item["kind"] == "check_in"
                 yield call
 
+        def poll(client, ward, since, expected=(200, 204)):
+            """The board's poll from `since[0]`, which then follows the new sequence it is given."""
+            response = client.get(f"/wards/{ward}/board/changes?since={since[0]}",
+                                  headers={"HX-Request": "true", "Accept-Encoding": "br, gzip"})
+            if response.status_code not in expected:
+                raise RuntimeError(f"poll answered {response.status_code}")
+            body = response.get_data()
+            if response.headers.get("Content-Encoding") == "br":
+                body = brotli.decompress(body)
+            found = loadtest.POLL_SEQ.search(body.decode())
+            if found:
+                since[0] = int(found.group(1))
+
         def poll_calls(n):
             for i in range(n):
                 client, ward, since = boards[i % len(boards)]
-
-                def call(client=client, ward=ward, since=since):
-                    response = client.get(f"/wards/{ward}/board/changes?since={since[0]}",
-                                          headers={"HX-Request": "true", "Accept-Encoding": "br, gzip"})
-                    if response.status_code not in (200, 204):
-                        raise RuntimeError(f"poll answered {response.status_code}")
-                    body = response.get_data()
-                    if response.headers.get("Content-Encoding") == "br":
-                        body = brotli.decompress(body)
-                    found = loadtest.POLL_SEQ.search(body.decode())
-                    if found:
-                        since[0] = int(found.group(1))
-                yield call
+                yield lambda client=client, ward=ward, since=since: poll(client, ward, since)
 
         def post_items(phone, client, items):
             response = client.post("/api/v1/sync", data=json.dumps({"items": items}),
@@ -176,16 +177,7 @@ def main(argv=None) -> int:
                         "uuid": str(uuid.uuid4()), "kind": "observation", "checkpoint": phone.checkpoint,
                         "category": rng.choice(loadtest.CATEGORIES), "severity": rng.choice(loadtest.SEVERITIES),
                         "text": rng.choice(loadtest.TEXTS), "occurred_at": loadtest.moment(rng.uniform(1, 300))}])
-
-                def call(client=client, ward=ward, since=since):
-                    response = client.get(f"/wards/{ward}/board/changes?since={since[0]}",
-                                          headers={"HX-Request": "true", "Accept-Encoding": "br, gzip"})
-                    if response.status_code != 200:
-                        raise RuntimeError(f"busy poll answered {response.status_code}")
-                    body = brotli.decompress(response.get_data()) if response.headers.get(
-                        "Content-Encoding") == "br" else response.get_data()
-                    since[0] = int(loadtest.POLL_SEQ.search(body.decode()).group(1))
-                yield call
+                yield lambda client=client, ward=ward, since=since: poll(client, ward, since, expected=(200,))
 
         def changes_calls(n):
             """A poll that finds every region changed, on a ward whose open list is full (the

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..forms import LANGUAGE_CHOICES
 from ..policy import public
-from ..volunteer.outbox import outbox_script, outbox_script_url
+from ..volunteer.outbox import fingerprint, outbox_script, outbox_script_url
 from . import bp, static
 from .shell import Shell, build_shell
 
@@ -106,9 +106,10 @@ def outbox_words():
     lang = request.args.get("lang")
     if lang not in LANGUAGES:
         abort(404)
-    response = make_response(outbox_script(lang))
+    script = outbox_script(lang)
+    response = make_response(script)
     response.mimetype = "text/javascript"
-    if request.args.get("v") == outbox_script_url(lang).rpartition("v=")[2]:
+    if request.args.get("v") == fingerprint(script):
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Activity, Checkpoint, Comment, Handover, Observation, Ward
+from .coverage import last_entries
 
 OPEN_LIMIT = 50
 
@@ -73,7 +74,7 @@ CREATED = "observation.created"
 # More activity than this since a board's last poll, and it gets every region whole.
 WINDOW = 500
 # Built once, the poll's statements (bench/README.md, request_cost): the activity since the last
-# poll, oldest first; the new observations of the busy case; their checkpoints' last entries.
+# poll, oldest first, and the new observations of the busy case.
 _SINCE = (select(Activity.action, Activity.subject_id)
           .where(Activity.ward_id == bindparam("ward_id"), Activity.id > bindparam("since"))
           .order_by(Activity.id).limit(bindparam("limit")))
@@ -82,11 +83,6 @@ _NEW_OBSERVATIONS = (select(Observation).join(Checkpoint, Observation.checkpoint
                             Observation.id.in_(bindparam("ids", expanding=True)))
                      .options(joinedload(Observation.checkpoint), joinedload(Observation.author))
                      .order_by(Observation.occurred_at.desc()))
-_LAST_ENTRIES = (select(Checkpoint.id, select(func.max(Observation.occurred_at))
-                        .where(Observation.checkpoint_id == Checkpoint.id).correlate(Checkpoint).scalar_subquery())
-                 .where(Checkpoint.ward_id == bindparam("ward_id"), Checkpoint.active.is_(True),
-                        Checkpoint.id.in_(bindparam("ids", expanding=True)))
-                 .order_by(Checkpoint.code))
 
 
 def changes_since(ward: Ward, since: int) -> Changes:
@@ -134,12 +130,3 @@ def changes_since(ward: Ward, since: int) -> Changes:
     if "tiles" not in changes.regions:
         changes.last_entries = last_entries(ward, checkpoints)
     return changes
-
-
-def last_entries(ward: Ward, checkpoint_ids) -> dict[int, datetime | None]:
-    """The newest observation time (corrections included, as on the tiles) of these checkpoints of
-    the ward that have a tile (active ones), in code order."""
-    if not checkpoint_ids:
-        return {}
-    rows = db.session.execute(_LAST_ENTRIES, {"ward_id": ward.id, "ids": list(checkpoint_ids)})
-    return {checkpoint_id: newest_at for checkpoint_id, newest_at in rows}

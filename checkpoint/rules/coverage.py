@@ -58,19 +58,34 @@ class Coverage:
     last_entry_at: datetime | None  # newest observation, corrections included
 
 
+# A tile's last entry: its checkpoint's newest observation, corrections included (see coverage_for).
+LAST_ENTRY = (select(func.max(Observation.occurred_at)).where(Observation.checkpoint_id == Checkpoint.id)
+              .correlate(Checkpoint).scalar_subquery())
+_LAST_ENTRIES = (select(Checkpoint.id, LAST_ENTRY)
+                 .where(Checkpoint.ward_id == bindparam("ward_id"), Checkpoint.active.is_(True),
+                        Checkpoint.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Checkpoint.code))
+
+
+def last_entries(ward: Ward, checkpoint_ids) -> dict[int, datetime | None]:
+    """The last entry of these checkpoints of the ward that have a tile (active ones), in code
+    order: what a poll sends when new observations are all that changed the tiles (rules/board)."""
+    if not checkpoint_ids:
+        return {}
+    rows = db.session.execute(_LAST_ENTRIES, {"ward_id": ward.id, "ids": list(checkpoint_ids)})
+    return {checkpoint_id: newest_at for checkpoint_id, newest_at in rows}
+
+
 def coverage_for(ward: Ward, now: datetime) -> list[Coverage]:
     """One Coverage per active checkpoint of the ward, in code order."""
     # Last entry and waiting handover ride along with the checkpoints as correlated subqueries:
     # each is one backward step on its (checkpoint_id, occurred_at) index, never a scan of history.
-    last_entry = (select(func.max(Observation.occurred_at))
-                  .where(Observation.checkpoint_id == Checkpoint.id)
-                  .correlate(Checkpoint).scalar_subquery())
     waiting_handover = (select(Handover.id)
                         .where(Handover.checkpoint_id == Checkpoint.id, Handover.accepted_at.is_(None))
                         .order_by(Handover.occurred_at.desc()).limit(1)
                         .correlate(Checkpoint).scalar_subquery())
     rows = db.session.execute(
-        select(Checkpoint, last_entry, waiting_handover)
+        select(Checkpoint, LAST_ENTRY, waiting_handover)
         .where(Checkpoint.ward_id == ward.id, Checkpoint.active.is_(True))
         .order_by(Checkpoint.code)).all()
     if not rows:

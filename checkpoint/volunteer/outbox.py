@@ -64,12 +64,15 @@ def outbox_script(lang: str) -> str:
     return f'"use strict";\nself.OutboxConfig = {config};\n'
 
 
+def fingerprint(script: str) -> str:
+    """A hash of the script's content: a new text is a new URL, so the browser may keep one for a year."""
+    return sha256(script.encode()).hexdigest()[:10]
+
+
 def outbox_script_url(lang: str | None = None) -> str:
-    """The script's address in a language, with a hash of its content: a new text is a new URL, so
-    the browser may keep it for a year (pwa.outbox_words)."""
+    """The script's address in a language, with its fingerprint (pwa.outbox_words)."""
     lang = lang or str(get_locale())
-    fingerprint = sha256(outbox_script(lang).encode()).hexdigest()[:10]
-    return url_for("pwa.outbox_words", lang=lang, v=fingerprint)
+    return url_for("pwa.outbox_words", lang=lang, v=fingerprint(outbox_script(lang)))
 
 
 def offline_pages(checkpoints) -> list[str]:
