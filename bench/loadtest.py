@@ -55,13 +55,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
+import aiohttp
 import psutil
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select
@@ -171,10 +173,11 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    self.cpu.watch(self.process.pid)
-                    return
-            except httpx.HTTPError:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        self.cpu.watch(self.process.pid)
+                        return
+            except (urllib.error.URLError, OSError):
                 pass
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
@@ -248,7 +251,7 @@ class Stats:
 class Phone:
     phone: str
     checkpoint: str
-    client: httpx.AsyncClient | None = None
+    client: aiohttp.ClientSession | None = None
     token: str = ""
     checked_in: bool = False
     busy: bool = False
@@ -259,7 +262,7 @@ class Phone:
 class Board:
     phone: str
     ward: str
-    client: httpx.AsyncClient | None = None
+    client: aiohttp.ClientSession | None = None
     seq: int = 0
     busy: bool = False
 
@@ -273,15 +276,21 @@ class Ledger:
     resent: int = 0
 
 
-async def log_in(client: httpx.AsyncClient, phone: str) -> str:
+# What a request can end with instead of an answer: a lost connection or the client's timeout.
+NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+async def log_in(client: aiohttp.ClientSession, phone: str) -> str:
     """Log in through the form; return the CSRF token of the new session."""
-    page = (await client.get("/login")).text
-    token = META_CSRF.search(page).group(1)
-    response = await client.post("/login", data={"phone": phone, "password": PASSWORD, "csrf_token": token})
-    if response.status_code != 302:
-        raise RuntimeError(f"login of {phone} answered {response.status_code}")
-    landing = await client.get(response.headers["location"], follow_redirects=True)
-    return META_CSRF.search(landing.text).group(1)
+    async with client.get("/login") as response:
+        token = META_CSRF.search(await response.text()).group(1)
+    async with client.post("/login", data={"phone": phone, "password": PASSWORD, "csrf_token": token},
+                           allow_redirects=False) as response:
+        if response.status != 302:
+            raise RuntimeError(f"login of {phone} answered {response.status}")
+        location = response.headers["location"]
+    async with client.get(location) as landing:
+        return META_CSRF.search(await landing.text()).group(1)
 
 
 def moment(seconds_ago: float) -> str:
@@ -311,18 +320,20 @@ class LoadTest:
         self.rng = random.Random(args.seed)
         self.phones = [Phone(phone, code) for phone, code in city.volunteers]
         self.boards = [Board(phone, ward) for phone, ward in city.boards]
-        self.transport: httpx.AsyncHTTPTransport | None = None
+        self.connector: aiohttp.TCPConnector | None = None
         self.tasks: set[asyncio.Task] = set()
         self.crash_report: dict = {}
         self.outage: dict = {}
-        # Requests wait for a connection here, not in httpx's pool: the pool's queue costs time in
-        # proportion to its length, so an overloaded server made this generator eat the cores the
-        # server needed (0.2 → 0.9 of a core), and the overload fed itself.
+        # Requests wait for a connection here, not in the client's pool: a long queue there cost the
+        # generator time in proportion to its length (httpx, before aiohttp), so an overloaded
+        # server made it eat the cores the server needed, and the overload fed itself.
         self.gate = asyncio.Semaphore(args.connections)
 
-    def client(self) -> httpx.AsyncClient:
-        # Own cookies per person, one shared pool of connections.
-        return httpx.AsyncClient(base_url=self.server.base, transport=self.transport, timeout=self.args.timeout)
+    def client(self) -> aiohttp.ClientSession:
+        # Own cookies per person (unsafe: the server is an IP address), one shared pool of connections.
+        return aiohttp.ClientSession(base_url=self.server.base, connector=self.connector, connector_owner=False,
+                                     cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     timeout=aiohttp.ClientTimeout(total=self.args.timeout))
 
     async def log_everyone_in(self) -> None:
         gate = asyncio.Semaphore(16)
@@ -357,19 +368,20 @@ class LoadTest:
 
     async def send(self, phone: Phone, items: list[dict], scheduled: float, endpoint: str = "sync") -> bool:
         try:
-            async with self.gate:
-                response = await phone.client.post("/api/v1/sync", json={"items": items},
-                                                   headers={"X-CSRFToken": phone.token})
-        except httpx.HTTPError as error:
+            async with self.gate, phone.client.post("/api/v1/sync", json={"items": items},
+                                                    headers={"X-CSRFToken": phone.token}) as response:
+                status = response.status
+                answer = await response.json() if status == 200 else None
+        except NO_ANSWER as error:
             self.stats.record(endpoint, scheduled, type(error).__name__)
             phone.outbox = items  # kept on the phone, sent again later
             return False
-        self.stats.record(endpoint, scheduled, response.status_code)
-        if response.status_code != 200:
+        self.stats.record(endpoint, scheduled, status)
+        if status != 200:
             phone.outbox = items
             return False
         phone.outbox = []
-        for item, result in zip(items, response.json()["results"]):
+        for item, result in zip(items, answer["results"]):
             self.ledger.answers[item["uuid"]] = result["status"]
             if result["status"] == "rejected":
                 self.ledger.rejected_codes[result.get("code")] += 1
@@ -386,30 +398,32 @@ class LoadTest:
             return
         board.busy = True
         try:
-            async with self.gate:
-                response = await board.client.get(f"/wards/{board.ward}/board/changes", params={"since": board.seq})
-        except httpx.HTTPError as error:
+            async with self.gate, board.client.get(f"/wards/{board.ward}/board/changes",
+                                                   params={"since": board.seq}) as response:
+                status = response.status
+                body = await response.text() if status == 200 else ""
+        except NO_ANSWER as error:
             if record:
                 self.stats.record("board poll", scheduled, type(error).__name__)
             return
         finally:
             board.busy = False
         if record:
-            self.stats.record("board poll" if response.status_code != 200 else "board poll (changes)", scheduled,
-                              response.status_code)
-        if response.status_code == 200:
-            found = POLL_SEQ.search(response.text)
+            self.stats.record("board poll" if status != 200 else "board poll (changes)", scheduled, status)
+        if status == 200:
+            found = POLL_SEQ.search(body)
             board.seq = int(found.group(1)) if found else board.seq
 
     async def tiles(self, scheduled: float) -> None:
         board = self.rng.choice(self.boards)
         try:
-            async with self.gate:
-                response = await board.client.get(f"/wards/{board.ward}/board/tiles")
-        except httpx.HTTPError as error:
+            async with self.gate, board.client.get(f"/wards/{board.ward}/board/tiles") as response:
+                await response.read()
+                status = response.status
+        except NO_ANSWER as error:
             self.stats.record("board tiles", scheduled, type(error).__name__)
             return
-        self.stats.record("board tiles", scheduled, response.status_code)
+        self.stats.record("board tiles", scheduled, status)
 
     # -- open loop
 
@@ -449,15 +463,17 @@ class LoadTest:
         down_until = time.perf_counter() + self.args.db_down
         while time.perf_counter() < down_until:
             try:
-                health = await probe.get("/healthz")
-                seen["healthz"][f"{health.status_code} {health.json().get('status')}"] += 1
-                page = await person.get("/me", headers={"Accept": "text/html"})
-                seen["page"][page.status_code] += 1
-                if page.status_code == 503 and "Không kết nối được cơ sở dữ liệu" in page.text:
+                async with probe.get("/healthz") as health:
+                    health_text = await health.text()
+                    seen["healthz"][f"{health.status} {(await health.json()).get('status')}"] += 1
+                async with person.get("/me", headers={"Accept": "text/html"}) as page:
+                    page_text = await page.text()
+                    seen["page"][page.status] += 1
+                if page.status == 503 and "Không kết nối được cơ sở dữ liệu" in page_text:
                     seen["page_clear"] += 1
-                if "Traceback" in page.text or "Traceback" in health.text:
+                if "Traceback" in page_text or "Traceback" in health_text:
                     seen["stack_traces"] += 1
-            except httpx.HTTPError as error:
+            except NO_ANSWER as error:
                 seen["page"][type(error).__name__] += 1
             await asyncio.sleep(0.5)
         await asyncio.to_thread(subprocess.run, postgresql_control("start"), check=True)
@@ -465,13 +481,14 @@ class LoadTest:
         self.outage["down_s"] = round(started - stopped, 1)
         while True:
             try:
-                if (await probe.get("/healthz")).status_code == 200:
-                    break
-            except httpx.HTTPError:
+                async with probe.get("/healthz") as health:
+                    if health.status == 200:
+                        break
+            except NO_ANSWER:
                 pass
             await asyncio.sleep(0.1)
         self.outage["healthy_after_start_s"] = round(time.perf_counter() - started, 2)
-        await probe.aclose()
+        await probe.close()
 
     async def cpu_sampler(self, until: float) -> None:
         while time.perf_counter() < until:
@@ -479,8 +496,8 @@ class LoadTest:
             await asyncio.sleep(1)
 
     async def run(self) -> dict:
-        limits = httpx.Limits(max_connections=self.args.connections, max_keepalive_connections=self.args.connections)
-        self.transport = httpx.AsyncHTTPTransport(limits=limits)
+        # Idle connections are let go before gunicorn's keepalive (5 s) would close them under a request.
+        self.connector = aiohttp.TCPConnector(limit=self.args.connections, keepalive_timeout=4)
         began = time.perf_counter()
         await self.log_everyone_in()
         print(f"logged in {len(self.phones)} volunteers and {len(self.boards)} boards "
@@ -513,7 +530,9 @@ class LoadTest:
             "generator_cores": (self_after.user + self_after.system - cpu_self.user - cpu_self.system) / elapsed,
         }
         drained = await self.drain()
-        await self.transport.aclose()
+        for person in [*self.phones, *self.boards]:
+            await person.client.close()
+        await self.connector.close()
         return {"elapsed": elapsed, "cpu": cpu, "drained": drained}
 
     async def drain(self) -> dict:
@@ -640,9 +659,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--checkpoints-per-ward", type=int, default=CHECKPOINTS_PER_WARD)
     parser.add_argument("--volunteers-per-checkpoint", type=int, default=VOLUNTEERS_PER_CHECKPOINT)
-    # More connections than the server has threads (12) only move the queue into gunicorn, and
-    # httpx checks every idle connection of its pool on each request: 200 cost the generator a
-    # large share of its CPU. Latency counts from the scheduled arrival either way.
+    # More connections than the server takes at once (six workers) only move the queue into gunicorn.
+    # Latency counts from the scheduled arrival either way.
     parser.add_argument("--connections", type=int, default=48, help="client connections at most (default 48)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as lost")
     parser.add_argument("--seed", type=int, default=20261128)
