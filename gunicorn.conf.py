@@ -4,8 +4,8 @@ Sized for the box PRODUCT §5 names: 2 CPU cores, PostgreSQL for the data, Redis
 throttle, nginx in front. Every number can be changed without editing this file:
 
     GUNICORN_BIND      where to listen (default 127.0.0.1:8000; nginx proxies to it)
-    GUNICORN_WORKERS   processes (default: cores + 1, so 3 on 2 cores)
-    GUNICORN_THREADS   threads per process (default 4)
+    GUNICORN_WORKERS   processes (default: 3 × cores, so 6 on 2 cores)
+    GUNICORN_THREADS   threads per process (default 1)
     GUNICORN_TIMEOUT   seconds before a stuck worker is killed and replaced (default 30)
     GUNICORN_LOGLEVEL  info by default
 """
@@ -19,23 +19,25 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Why cores + 1 processes with 4 threads each, and not the textbook 2 × cores + 1 sync workers:
-# - Python runs one thread at a time per process (the GIL), so it takes one process per core
-#   to use both cores. The extra process keeps both cores busy while another one is restarting
-#   (max_requests below) or collecting garbage.
-# - A request here spends a good part of its time waiting for PostgreSQL (and for Redis on a
-#   login); the GIL is released while it waits. Four threads per process keep the core busy
-#   during those waits without the memory of more processes (~80 MB each).
-# - nginx buffers requests and responses, so a slow phone on 3G never holds a thread: threads
-#   are needed for the database waits only, and 3 × 4 = 12 requests in flight is plenty for
-#   ~200 requests a second of 5–40 ms each.
-# - Each process has its own SQLAlchemy pool (5 connections + 10 overflow); with 4 threads a
-#   process uses at most 4, so the app holds at most 12 PostgreSQL connections, far below
-#   PostgreSQL's default max_connections of 100 (room for migrations, backups, psql).
-# On SQLite (the small single-box setup) the same numbers work: writes queue on SQLite's lock
-# (BEGIN IMMEDIATE, 5 s busy timeout), reads run in parallel in WAL mode.
-workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
-threads = _int("GUNICORN_THREADS", 4)
+# Why 3 × cores single-threaded processes (6 on 2 cores), measured rather than guessed
+# (bench/README.md, fifth measurement: the city's whole night, 300 s, on this 2-core size):
+# - Python runs one thread at a time per process (the GIL). With 4 threads per process, a request
+#   that waits for the database must win the GIL back from the threads rendering other answers,
+#   so every request is stretched by its neighbours: 3 × 4 answered syncs with p95 443 ms on
+#   PostgreSQL and 163 ms on SQLite, 6 × 1 with 68 ms and 47 ms, at the same CPU. Processes are
+#   scheduled by the kernel, which does it better.
+# - 3 per core, not 1: a request spends part of its time waiting for PostgreSQL (or for SQLite's
+#   write lock, or Redis on a login), and another process uses the core meanwhile; one more
+#   keeps both cores busy while a worker restarts (max_requests below).
+# - nginx buffers requests and responses, so a slow phone on 3G never holds a process: six is
+#   enough for ~200 requests a second of 5–40 ms each, and a whole-ward roster PDF (about 2 s)
+#   holds one of six.
+# - Memory: ~80 MB a process, under 500 MB in all. Each process has its own SQLAlchemy pool and,
+#   with one thread, uses one connection: six PostgreSQL connections, far below PostgreSQL's
+#   default max_connections of 100 (room for migrations, backups, psql).
+# - gthread with one thread, not the sync worker: gthread keeps nginx's connections alive.
+workers = _int("GUNICORN_WORKERS", 3 * multiprocessing.cpu_count())
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread"
 
 # A request that takes longer than this is stuck (the slowest pages, the PDF roster and the CSV

@@ -22,10 +22,10 @@ def gunicorn_settings(monkeypatch, **env) -> dict:
     return runpy.run_path(GUNICORN_CONF)
 
 
-def test_gunicorn_runs_one_process_per_core_plus_one_with_threads(monkeypatch):
+def test_gunicorn_runs_three_single_threaded_processes_per_core(monkeypatch):
     settings = gunicorn_settings(monkeypatch)
-    assert settings["workers"] == multiprocessing.cpu_count() + 1
-    assert settings["worker_class"] == "gthread" and settings["threads"] == 4
+    assert settings["workers"] == 3 * multiprocessing.cpu_count()
+    assert settings["worker_class"] == "gthread" and settings["threads"] == 1
 
 
 def test_gunicorn_listens_only_on_the_loopback_for_nginx_by_default(monkeypatch):
@@ -38,10 +38,10 @@ def test_gunicorn_sizing_comes_from_the_environment(monkeypatch):
     assert (settings["workers"], settings["threads"], settings["bind"]) == (5, 2, "0.0.0.0:9000")
 
 
-def test_at_most_twelve_database_connections_on_two_cores(monkeypatch):
+def test_at_most_six_database_connections_on_two_cores(monkeypatch):
     monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 2)
     settings = gunicorn_settings(monkeypatch)
-    assert settings["workers"] * settings["threads"] == 12
+    assert settings["workers"] * settings["threads"] == 6
 
 
 def remote_address_app(**config):
