@@ -1,5 +1,6 @@
 """The phone's outbox in a real browser: offline entries, resends, refusals, expired sessions, shared phones."""
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from checkpoint import create_app
@@ -213,9 +214,10 @@ def test_a_refused_entry_can_be_corrected_in_its_form_and_sent_again(server, pho
     refused.wait_for()
 
     refused.get_by_role("link", name="Sửa").click()
-    assert page.get_by_label("Bạn đã thấy gì?").input_value() == "Nhặt được ví da màu nâu"
-    assert page.locator("input[name=category][value=property]").is_checked()
-    assert "7 ngày" in page.locator("form [data-outbox-error]").inner_text()
+    # The form is filled from the phone's store after the link is followed: wait for it.
+    expect(page.get_by_label("Bạn đã thấy gì?")).to_have_value("Nhặt được ví da màu nâu")
+    expect(page.locator("input[name=category][value=property]")).to_be_checked()
+    expect(page.locator("form [data-outbox-error]")).to_contain_text("7 ngày")
     day.select_option(today)
     time.fill(now)
     page.get_by_role("button", name="Gửi", exact=True).click()
