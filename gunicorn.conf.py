@@ -6,7 +6,7 @@ throttle, nginx in front. Every number can be changed without editing this file:
     GUNICORN_BIND      where to listen (default 127.0.0.1:8000; nginx proxies to it)
     GUNICORN_WORKERS   processes (default: 3 × cores, so 6 on 2 cores)
     GUNICORN_THREADS   threads per process (default 1)
-    GUNICORN_TIMEOUT   seconds before a stuck worker is killed and replaced (default 30)
+    GUNICORN_TIMEOUT   seconds before a hung worker process is killed and replaced (default 30)
     GUNICORN_LOGLEVEL  info by default
 """
 import multiprocessing
@@ -40,8 +40,9 @@ workers = _int("GUNICORN_WORKERS", 3 * multiprocessing.cpu_count())
 threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread"
 
-# A request that takes longer than this is stuck (the slowest pages, the PDF roster and the CSV
-# export, take a few seconds); the worker is killed and replaced.
+# A worker whose main loop has not reported for this long is hung; it is killed and replaced. With
+# gthread the main loop runs beside the request thread, so this catches a hung process, not a slow
+# request (docs/deploy.md). nginx gives up on an answer after 60 s (deploy/nginx.conf).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 # nginx keeps connections to us open between requests.
