@@ -27,8 +27,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 #   PostgreSQL and 163 ms on SQLite, 6 × 1 with 68 ms and 47 ms, at the same CPU. Processes are
 #   scheduled by the kernel, which does it better.
 # - 3 per core, not 1: a request spends part of its time waiting for PostgreSQL (or for SQLite's
-#   write lock, or Redis on a login), and another process uses the core meanwhile; one more
-#   keeps both cores busy while a worker restarts (max_requests below).
+#   write lock, or Redis on a login), and another process uses the core meanwhile; the spare
+#   ones keep both cores busy while a worker restarts (max_requests below).
 # - nginx buffers requests and responses, so a slow phone on 3G never holds a process: six is
 #   enough for ~200 requests a second of 5–40 ms each, and a whole-ward roster PDF (about 2 s)
 #   holds one of six.

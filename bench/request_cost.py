@@ -117,21 +117,27 @@ def main(argv=None) -> int:
             phones.append((Phone(phone=phone_number, checkpoint=checkpoint, token=token), client))
         boards = [(logged_in(app, phone_number, PASSWORD)[0], ward, [0]) for phone_number, ward in city.boards]
 
+        def decoded(response) -> bytes:
+            """The body as sent before compression (the requests ask for brotli, as phones do)."""
+            body = response.get_data()
+            return brotli.decompress(body) if response.headers.get("Content-Encoding") == "br" else body
+
+        def post_items(phone, client, items) -> list[dict]:
+            """One sync batch, as a phone sends it; its results."""
+            response = client.post("/api/v1/sync", data=json.dumps({"items": items}),
+                                   content_type="application/json",
+                                   headers={"X-CSRFToken": phone.token, "Accept-Encoding": "br, gzip"})
+            if response.status_code != 200:
+                raise RuntimeError(f"sync answered {response.status_code}: {response.get_data(as_text=True)}")
+            return json.loads(decoded(response))["results"]
+
         def sync_calls(n):
             for i in range(n):
                 phone, client = phones[i % len(phones)]
                 items = new_items(rng, phone)
 
                 def call(phone=phone, client=client, items=items):
-                    response = client.post("/api/v1/sync", data=json.dumps({"items": items}),
-                                           content_type="application/json",
-                                           headers={"X-CSRFToken": phone.token, "Accept-Encoding": "br, gzip"})
-                    if response.status_code != 200:
-                        raise RuntimeError(f"sync answered {response.status_code}: {response.get_data(as_text=True)}")
-                    body = response.get_data()
-                    if response.headers.get("Content-Encoding") == "br":
-                        body = brotli.decompress(body)
-                    for item, answer in zip(items, json.loads(body)["results"]):
+                    for item, answer in zip(items, post_items(phone, client, items)):
                         if answer["status"] == "accepted" and item["kind"] in ("check_in", "check_out"):
                             phone.checked_in = item["kind"] == "check_in"
                 yield call
@@ -142,10 +148,7 @@ def main(argv=None) -> int:
                                   headers={"HX-Request": "true", "Accept-Encoding": "br, gzip"})
             if response.status_code not in expected:
                 raise RuntimeError(f"poll answered {response.status_code}")
-            body = response.get_data()
-            if response.headers.get("Content-Encoding") == "br":
-                body = brotli.decompress(body)
-            found = loadtest.POLL_SEQ.search(body.decode())
+            found = loadtest.POLL_SEQ.search(decoded(response).decode())
             if found:
                 since[0] = int(found.group(1))
 
@@ -153,12 +156,6 @@ def main(argv=None) -> int:
             for i in range(n):
                 client, ward, since = boards[i % len(boards)]
                 yield lambda client=client, ward=ward, since=since: poll(client, ward, since)
-
-        def post_items(phone, client, items):
-            response = client.post("/api/v1/sync", data=json.dumps({"items": items}),
-                                   content_type="application/json", headers={"X-CSRFToken": phone.token})
-            if response.status_code != 200:
-                raise RuntimeError(f"sync answered {response.status_code}")
 
         def busy_poll_calls(n):
             """A poll that finds four new observations of its ward and nothing else: the load test's
@@ -169,7 +166,7 @@ def main(argv=None) -> int:
             for index, phone_and_client in enumerate(phones):
                 wards.setdefault(index // per_ward, []).append(phone_and_client)
             for i in range(n):
-                w = list(wards)[i % len(wards)]
+                w = i % len(wards)
                 client, ward, since = boards[w]
                 for k in range(4):
                     phone, phone_client = wards[w][k % len(wards[w])]
